@@ -1,0 +1,560 @@
+"""Activations: one sympy expression in ``t``, its derivatives, and its evaluators.
+
+An :class:`Activation` holds a sympy expression in the real variable ``t``.
+Its derivatives are derived symbolically once and compiled, in this module
+only, to numpy and mpmath evaluators.  The properties the constructions need
+(C² and where it fails, positive homogeneity, piecewise linearity with
+breakpoints and slopes, the derivatives at 0) are decided symbolically.
+
+User text is turned into an expression by a whitelist parser
+(:func:`parse_expression`) that walks Python's syntax tree and builds sympy
+objects itself: no user text is ever evaluated as code.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from .errors import ActivationError, InvalidArgument
+
+__all__ = [
+    "T",
+    "Activation",
+    "REGISTRY",
+    "as_activation",
+    "parse_expression",
+    "registry_names",
+]
+
+#: The variable every activation is written in (real).
+T = sp.Symbol("t", real=True)
+
+#: Named activations: name -> (expression text, one-line description).
+REGISTRY: dict[str, tuple[str, str]] = {
+    "swish": ("t/(1 + exp(-t))", "Swish / SiLU, t·sigmoid(t)"),
+    "softplus": ("log(1 + exp(t))", "softplus, log(1+e^t)"),
+    "sigmoid": ("1/(1 + exp(-t))", "logistic sigmoid"),
+    "shifted_sigmoid": ("1/(1 + exp(-t - 1))", "sigmoid shifted left by 1"),
+    "tanh": ("tanh(t)", "hyperbolic tangent"),
+    "gelu": ("t*(1 + erf(t/sqrt(2)))/2", "GELU, t·Φ(t)"),
+    "elu": ("Piecewise((t, t > 0), (exp(t) - 1, True))", "ELU with α = 1 (C¹, not C² at 0)"),
+    "sin": ("sin(t)", "sine"),
+    "exp": ("exp(t)", "exponential"),
+    "quadratic": ("t**2", "square (Example 1 of the paper: not full-rank reachable)"),
+    "cubic": ("t**3 + t**2 + t", "cubic polynomial"),
+    "linear": ("t", "identity (positively homogeneous)"),
+    "relu": ("Max(0, t)", "ReLU (positively homogeneous)"),
+    "leaky_relu": ("Max(t/100, t)", "leaky ReLU, slope 1/100 (positively homogeneous)"),
+    "abs": ("Abs(t)", "absolute value (positively homogeneous)"),
+    "shifted_relu": ("Max(0, t - 1)", "ReLU shifted right by 1, Max(0, t - c) with c = 1"),
+}
+
+# Parametrised names, e.g. ``shifted_relu(2)``, ``leaky_relu(0.1)``, ``elu(0.5)``.
+_PARAMETRISED: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "shifted_relu": lambda c: sp.Max(0, T - c),
+    "leaky_relu": lambda c: sp.Max(c * T, T),
+    "elu": lambda c: sp.Piecewise((T, T > 0), (c * (sp.exp(T) - 1), True)),
+}
+
+
+def registry_names() -> list[str]:
+    """The names of the registry, sorted."""
+    return sorted(REGISTRY)
+
+
+# --------------------------------------------------------------------------
+# The whitelist parser
+# --------------------------------------------------------------------------
+
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "asinh": sp.asinh,
+    "erf": sp.erf, "erfc": sp.erfc,
+    "Abs": sp.Abs, "abs": sp.Abs, "Max": sp.Max, "max": sp.Max, "Min": sp.Min, "min": sp.Min,
+    "Heaviside": sp.Heaviside, "sign": sp.sign,
+    "sigmoid": lambda u: 1 / (1 + sp.exp(-u)),
+    "softplus": lambda u: sp.log(1 + sp.exp(u)),
+    "relu": lambda u: sp.Max(0, u),
+}
+_CONSTANTS: dict[str, sp.Expr] = {"t": T, "pi": sp.pi, "E": sp.E}
+_MAX_TEXT = 5_000_000
+_MAX_NUMERIC_EXPONENT = 100
+
+
+def parse_expression(text: str, *, argument: str = "activation") -> sp.Expr:
+    """Parse ``text`` into a sympy expression in ``t`` without evaluating code.
+
+    The text is read with :func:`ast.parse` and each node is turned into a
+    sympy object by hand: numbers (decimal literals become exact rationals),
+    ``t``, ``pi``, ``E``, ``+ - * / **``, comparisons, ``&``/``|`` inside
+    conditions, and calls of a fixed list of functions (``exp``, ``log``,
+    ``erf``, ``tanh``, ``Max``, ``Abs``, ``Piecewise``, ...).  Anything else
+    is rejected with :class:`~basins.errors.ActivationError`.
+
+    Examples
+    --------
+    >>> parse_expression("t/(1 + exp(-t))")
+    t/(1 + exp(-t))
+    >>> parse_expression("Max(0, t - 0.5)")
+    Max(0, t - 1/2)
+    """
+    if not isinstance(text, str):
+        raise ActivationError(f"{argument}={text!r} must be a string expression in t")
+    if len(text) > _MAX_TEXT:
+        raise ActivationError(f"{argument}: expression of {len(text)} characters is too long")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ActivationError(f"{argument}={_short(text)!r} is not a valid expression: {exc.msg}") from None
+    try:
+        expr = _Builder(text).build(tree.body)
+    except RecursionError:
+        raise ActivationError(f"{argument}={_short(text)!r} is nested too deeply") from None
+    except _Reject as exc:
+        raise ActivationError(f"{argument}={_short(text)!r}: {exc}") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ActivationError(f"{argument}={_short(text)!r} is not a valid expression in t: {exc}") from None
+    if not isinstance(expr, sp.Expr):
+        raise ActivationError(f"{argument}={_short(text)!r} is not a real-valued expression in t")
+    extra = expr.free_symbols - {T}
+    if extra:
+        raise ActivationError(f"{argument}={_short(text)!r} has unknown symbols {sorted(map(str, extra))}; only t is allowed")
+    return expr
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+class _Reject(Exception):
+    pass
+
+
+class _Builder:
+    """Turn an ``ast`` tree into sympy objects, node by whitelisted node."""
+
+    _BINOPS = {
+        ast.Add: lambda a, b: a + b,
+        ast.Sub: lambda a, b: a - b,
+        ast.Mult: lambda a, b: a * b,
+        ast.Div: lambda a, b: a / b,
+    }
+    _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def build(self, node: ast.AST) -> Any:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise _Reject(f"{type(node).__name__} is not allowed (only arithmetic, t, numbers and whitelisted functions)")
+        return method(node)
+
+    def _Constant(self, node: ast.Constant) -> Any:
+        value = node.value
+        if value is True:
+            return sp.true
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _Reject(f"constant {value!r} is not a number")
+        source = ast.get_source_segment(self.text, node) or repr(value)
+        if isinstance(value, int):
+            return sp.Integer(value)
+        if not np.isfinite(value):
+            raise _Reject(f"constant {source} is not finite")
+        return sp.Rational(source.replace("_", ""))
+
+    def _Name(self, node: ast.Name) -> Any:
+        if node.id in _CONSTANTS:
+            return _CONSTANTS[node.id]
+        if node.id == "True":
+            return sp.true
+        raise _Reject(f"unknown name {node.id!r}; the variable is t")
+
+    def _UnaryOp(self, node: ast.UnaryOp) -> Any:
+        operand = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise _Reject(f"operator {type(node.op).__name__} is not allowed")
+
+    def _BinOp(self, node: ast.BinOp) -> Any:
+        left, right = self.build(node.left), self.build(node.right)
+        if isinstance(node.op, ast.Pow):
+            if isinstance(right, sp.Number) and abs(right) > _MAX_NUMERIC_EXPONENT:
+                raise _Reject(f"exponent {right} is larger than {_MAX_NUMERIC_EXPONENT} in absolute value")
+            return sp.Pow(left, right)
+        if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
+            if not (isinstance(left, sp.logic.boolalg.Boolean) and isinstance(right, sp.logic.boolalg.Boolean)):
+                raise _Reject("& and | combine conditions only")
+            return sp.And(left, right) if isinstance(node.op, ast.BitAnd) else sp.Or(left, right)
+        op = self._BINOPS.get(type(node.op))
+        if op is None:
+            raise _Reject(f"operator {type(node.op).__name__} is not allowed")
+        return op(left, right)
+
+    def _BoolOp(self, node: ast.BoolOp) -> Any:
+        values = [self.build(v) for v in node.values]
+        return sp.And(*values) if isinstance(node.op, ast.And) else sp.Or(*values)
+
+    def _Compare(self, node: ast.Compare) -> Any:
+        parts = []
+        left = self.build(node.left)
+        for op, comparator in zip(node.ops, node.comparators):
+            right = self.build(comparator)
+            rel = self._COMPARE.get(type(op))
+            if rel is None:
+                raise _Reject(f"comparison {type(op).__name__} is not allowed")
+            parts.append(rel(left, right))
+            left = right
+        return sp.And(*parts)
+
+    def _Tuple(self, node: ast.Tuple) -> Any:
+        return tuple(self.build(e) for e in node.elts)
+
+    def _Call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise _Reject("only calls of whitelisted functions by name, without keywords, are allowed")
+        name = node.func.id
+        args = [self.build(a) for a in node.args]
+        if name == "Piecewise":
+            pieces = []
+            for a in args:
+                if not (isinstance(a, tuple) and len(a) == 2):
+                    raise _Reject("Piecewise takes (expression, condition) pairs")
+                pieces.append(a)
+            if not pieces:
+                raise _Reject("Piecewise needs at least one piece")
+            return sp.Piecewise(*pieces)
+        func = _FUNCTIONS.get(name)
+        if func is None:
+            raise _Reject(f"function {name!r} is not allowed; allowed: {', '.join(sorted(_FUNCTIONS))}, Piecewise")
+        if any(isinstance(a, tuple) for a in args):
+            raise _Reject(f"{name} takes expressions, not tuples")
+        return func(*args)
+
+
+# --------------------------------------------------------------------------
+# The Activation
+# --------------------------------------------------------------------------
+
+_NONSMOOTH = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
+
+
+@dataclass(frozen=True)
+class PiecewiseLinear:
+    """A piecewise-linear σ: sorted breakpoints and (slope, intercept) per interval.
+
+    ``pieces[k]`` holds on the interval between ``breakpoints[k-1]`` and
+    ``breakpoints[k]`` (unbounded at the ends); all numbers are exact sympy
+    numbers.
+    """
+
+    breakpoints: tuple[sp.Expr, ...]
+    pieces: tuple[tuple[sp.Expr, sp.Expr], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "breakpoints": [str(b) for b in self.breakpoints],
+            "slopes": [str(s) for s, _ in self.pieces],
+            "intercepts": [str(c) for _, c in self.pieces],
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Activation:
+    """An activation σ(t) given by a sympy expression in :data:`T`.
+
+    Parameters
+    ----------
+    name : str
+        A label (the registry name, or the expression text).
+    expr : sympy.Expr
+        The expression in ``t``.
+    meta : mapping, optional
+        Facts declared by the code that made the activation (for instance
+        ``{"c2": True, "nonsmooth_points": ()}`` for a designed spline whose
+        smoothness is known by construction); they replace the symbolic
+        analysis of the same key.
+
+    Examples
+    --------
+    >>> s = Activation.from_text("swish")
+    >>> s.derivatives_at_zero()
+    (0, 1/2, 1/2)
+    >>> s.is_c2, s.is_positively_homogeneous
+    (True, False)
+    >>> float(s.numpy(0)(np.array([1.0]))[0])  # doctest: +ELLIPSIS
+    0.7310585786...
+    """
+
+    name: str
+    expr: sp.Expr
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    # ---- construction ----------------------------------------------------
+    @classmethod
+    def from_text(cls, text: str, *, argument: str = "activation") -> "Activation":
+        """A registry name (``swish``, ``shifted_relu(2)``) or an expression in ``t``."""
+        if not isinstance(text, str) or not text.strip():
+            raise ActivationError(f"{argument}={text!r} must be a registry name or an expression in t")
+        key = text.strip()
+        if key in REGISTRY:
+            return cls(key, parse_expression(REGISTRY[key][0], argument=argument))
+        head, _, rest = key.partition("(")
+        if head in _PARAMETRISED and rest.endswith(")") and "(" not in rest:
+            param = parse_expression(rest[:-1], argument=argument)
+            if not param.is_number or not param.is_real:
+                raise ActivationError(f"{argument}={key!r}: the parameter of {head} must be a real number")
+            return cls(key, _PARAMETRISED[head](param))
+        return cls(key, parse_expression(key, argument=argument))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Activation) and sp.srepr(self.expr) == sp.srepr(other.expr)
+
+    def __hash__(self) -> int:
+        return hash(sp.srepr(self.expr))
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r}, {self.text!r})"
+
+    @property
+    def text(self) -> str:
+        """The expression as text that :func:`parse_expression` reads back exactly."""
+        return str(self.expr)
+
+    # ---- symbolic --------------------------------------------------------
+    @functools.cached_property
+    def _smooth_form(self) -> sp.Expr:
+        """The expression with Max/Min/Abs/... rewritten as a folded Piecewise."""
+        e = self.expr
+        if e.has(*_NONSMOOTH):
+            e = e.rewrite(sp.Piecewise)
+        if e.has(sp.Piecewise):
+            e = sp.piecewise_fold(e)
+        return e
+
+    @functools.cached_property
+    def _derivatives(self) -> list[sp.Expr]:
+        out = [self._smooth_form]
+        for _ in range(4):
+            d = sp.diff(out[-1], T)
+            if d.has(sp.Piecewise):
+                d = sp.piecewise_fold(d)
+            out.append(d)
+        return out
+
+    def derivative(self, order: int) -> sp.Expr:
+        """σ^(order) as a sympy expression (order 0 to 4)."""
+        if order not in range(5):
+            raise InvalidArgument(f"order={order!r} must be 0, 1, 2, 3 or 4")
+        return self._derivatives[order]
+
+    @functools.cached_property
+    def is_piecewise(self) -> bool:
+        return self._smooth_form.has(sp.Piecewise)
+
+    @functools.cached_property
+    def nonsmooth_points(self) -> tuple[sp.Expr, ...]:
+        """Real points where σ, σ′ or σ″ is undefined or discontinuous (sorted, exact)."""
+        if "nonsmooth_points" in self.meta:
+            return tuple(self.meta["nonsmooth_points"])
+        candidates: set[sp.Expr] = set(self._breakpoint_candidates())
+        bad = set()
+        for c in candidates:
+            for k in range(3):
+                if not _continuous_at(self._derivatives[k], c):
+                    bad.add(c)
+                    break
+        bad |= self._singular_points()
+        return tuple(sorted(bad, key=lambda p: float(p)))
+
+    @functools.cached_property
+    def breakpoints(self) -> tuple[sp.Expr, ...]:
+        """Boundaries of the pieces of a piecewise definition (sorted, exact)."""
+        return tuple(sorted(self._breakpoint_candidates(), key=lambda p: float(p)))
+
+    def _breakpoint_candidates(self) -> set[sp.Expr]:
+        points: set[sp.Expr] = set()
+        for pw in self._smooth_form.atoms(sp.Piecewise):
+            for _, cond in pw.args:
+                for rel in cond.atoms(sp.core.relational.Relational):
+                    try:
+                        sols = sp.solveset(rel.lhs - rel.rhs, T, sp.S.Reals)
+                    except Exception:  # pragma: no cover - sympy internals
+                        continue
+                    if isinstance(sols, sp.FiniteSet):
+                        points |= {s for s in sols if s.is_real}
+        return points
+
+    def _singular_points(self) -> set[sp.Expr]:
+        out: set[sp.Expr] = set()
+        for k in range(3):
+            e = self._derivatives[k]
+            if e.has(sp.Piecewise):
+                continue
+            try:
+                dom = sp.calculus.util.continuous_domain(e, T, sp.S.Reals)
+            except Exception:  # pragma: no cover - sympy internals
+                continue
+            comp = sp.Complement(sp.S.Reals, dom)
+            if isinstance(comp, sp.FiniteSet):
+                out |= set(comp)
+            elif comp != sp.S.EmptySet:
+                raise ActivationError(
+                    f"activation={self.name!r} is not defined or not continuous on {comp}; "
+                    "basins needs σ, σ′, σ″ defined on all of R except finitely many points"
+                )
+        return out
+
+    @property
+    def is_c2(self) -> bool:
+        """Whether σ is C² on all of R (breakpoints of piecewise definitions included)."""
+        if "c2" in self.meta:
+            return bool(self.meta["c2"])
+        return not self.nonsmooth_points
+
+    @functools.cached_property
+    def piecewise_linear(self) -> PiecewiseLinear | None:
+        """The breakpoints and slopes if σ is continuous and piecewise linear, else None."""
+        if "piecewise_linear" in self.meta:
+            return self.meta["piecewise_linear"]
+        e = self._smooth_form
+        pieces = [a[0] for a in e.args] if isinstance(e, sp.Piecewise) else [e]
+        if e.has(sp.Piecewise) and not isinstance(e, sp.Piecewise):
+            return None
+        for p in pieces:
+            if not (p.is_polynomial(T) and sp.degree(p, T) <= 1):
+                return None
+        bps = self.breakpoints
+        for b in bps:
+            if not _continuous_at(self._derivatives[0], b):
+                return None
+        tests = _interval_test_points(bps)
+        out = []
+        for p in tests:
+            slope = sp.nsimplify(self._derivatives[1].subs(T, p))
+            value = self._derivatives[0].subs(T, p)
+            out.append((sp.simplify(slope), sp.simplify(value - slope * p)))
+        # merge equal neighbouring pieces (a breakpoint that is not a kink)
+        keep_bps, keep_pieces = [], [out[0]]
+        for b, piece in zip(bps, out[1:]):
+            if piece != keep_pieces[-1]:
+                keep_bps.append(b)
+                keep_pieces.append(piece)
+        return PiecewiseLinear(tuple(keep_bps), tuple(keep_pieces))
+
+    @functools.cached_property
+    def is_positively_homogeneous(self) -> bool:
+        """σ(αt) = ασ(t) for all α > 0: piecewise linear, kinks only at 0, no intercepts."""
+        if "positively_homogeneous" in self.meta:
+            return bool(self.meta["positively_homogeneous"])
+        pl = self.piecewise_linear
+        if pl is None:
+            return False
+        return all(b == 0 for b in pl.breakpoints) and all(c == 0 for _, c in pl.pieces)
+
+    def derivatives_at_zero(self) -> tuple[sp.Expr | None, sp.Expr | None, sp.Expr | None]:
+        """(σ(0), σ′(0), σ″(0)) exactly; None where the derivative does not exist at 0."""
+        out: list[sp.Expr | None] = []
+        for k in range(3):
+            e = self._derivatives[k]
+            if (not out or out[-1] is not None) and _continuous_at(e, sp.Integer(0)):
+                out.append(sp.simplify(_limit(e, sp.Integer(0), "+")))
+            else:
+                out.append(None)
+        return out[0], out[1], out[2]
+
+    def properties(self) -> dict[str, Any]:
+        """Everything decided about σ, as JSON-ready data."""
+        d0 = self.derivatives_at_zero()
+        pl = self.piecewise_linear
+        return {
+            "name": self.name,
+            "expression": self.text,
+            "c2": self.is_c2,
+            "nonsmooth_points": [str(p) for p in self.nonsmooth_points],
+            "positively_homogeneous": self.is_positively_homogeneous,
+            "piecewise_linear": pl.to_dict() if pl is not None else None,
+            "at_zero": {k: (None if v is None else str(v)) for k, v in zip(("sigma", "d1", "d2"), d0)},
+        }
+
+    # ---- numerics: the one place where σ is compiled ---------------------
+    @functools.lru_cache(maxsize=None)
+    def numpy(self, order: int = 0) -> Callable[[np.ndarray], np.ndarray]:
+        """σ^(order) as a vectorised float64 numpy function (order 0 to 4)."""
+        f = sp.lambdify(T, self.derivative(order), modules=["scipy", "numpy"])
+
+        def evaluate(u: np.ndarray) -> np.ndarray:
+            u = np.asarray(u, dtype=float)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                out = f(u)
+            out = np.asarray(out, dtype=float)
+            return out if out.shape == u.shape else np.broadcast_to(out, u.shape).copy()
+
+        return evaluate
+
+    @functools.lru_cache(maxsize=None)
+    def mpmath(self, order: int = 0) -> Callable[[Any], Any]:
+        """σ^(order) as an mpmath function of one mpf (uses the caller's precision)."""
+        f = sp.lambdify(T, self.derivative(order), modules="mpmath")
+        return lambda u: mpmath.mpf(f(mpmath.mpf(u)))
+
+
+def _interval_test_points(bps: Sequence[sp.Expr]) -> list[sp.Expr]:
+    if not bps:
+        return [sp.Integer(0)]
+    pts = [bps[0] - 1]
+    pts += [(a + b) / 2 for a, b in zip(bps, bps[1:])]
+    pts.append(bps[-1] + 1)
+    return pts
+
+
+def _limit(e: sp.Expr, c: sp.Expr, direction: str) -> sp.Expr:
+    if isinstance(e, sp.Piecewise) or e.has(sp.Piecewise):
+        # evaluate the piece that is active just beside c
+        eps = sp.Symbol("eps", positive=True)
+        shifted = e.subs(T, c + eps if direction == "+" else c - eps)
+        return sp.limit(shifted, eps, 0, "+")
+    return sp.limit(e, T, c, direction)
+
+
+def _continuous_at(e: sp.Expr, c: sp.Expr) -> bool:
+    try:
+        left, right = _limit(e, c, "-"), _limit(e, c, "+")
+    except Exception:  # pragma: no cover - sympy internals
+        return False
+    if not (left.is_finite and right.is_finite):
+        return False
+    diff = sp.simplify(left - right)
+    if diff != 0:
+        return False
+    value = e.subs(T, c)
+    return bool(value.is_finite) and sp.simplify(value - left) == 0
+
+
+def as_activation(activation: "Activation | str | sp.Expr", *, argument: str = "activation") -> Activation:
+    """Accept a registry name, an expression string, a sympy expression or an Activation."""
+    if isinstance(activation, Activation):
+        return activation
+    if isinstance(activation, str):
+        return _from_text_cached(activation, argument)
+    if isinstance(activation, sp.Expr):
+        extra = activation.free_symbols - {T}
+        if extra:
+            raise ActivationError(f"{argument}={activation!r} has symbols {sorted(map(str, extra))}; use basins.activations.T")
+        return Activation(str(activation), activation)
+    raise ActivationError(f"{argument}={activation!r} must be a registry name, an expression string or an Activation")
+
+
+@functools.lru_cache(maxsize=256)
+def _from_text_cached(text: str, argument: str) -> Activation:
+    return Activation.from_text(text, argument=argument)

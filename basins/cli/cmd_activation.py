@@ -1,0 +1,31 @@
+"""`basins activation`: what basins decides about an activation."""
+
+from __future__ import annotations
+
+import click
+
+from ..activations import REGISTRY, as_activation
+from ._common import emit_json, handle_errors, json_option, main
+
+
+@main.command("activation")
+@click.argument("activation", required=False)
+@json_option
+@handle_errors
+def activation_cmd(activation: str | None, as_json: bool) -> None:
+    """Show the properties of ACTIVATION (a registry name or an expression in t),
+    or list the registry when none is given."""
+    if activation is None:
+        rows = [{"name": k, "expression": e, "description": d} for k, (e, d) in sorted(REGISTRY.items())]
+        if as_json:
+            emit_json(rows)
+        else:
+            for r in rows:
+                click.echo(f"{r['name']:<16} {r['expression']:<45} {r['description']}")
+        return
+    props = as_activation(activation).properties()
+    if as_json:
+        emit_json(props)
+        return
+    for k, v in props.items():
+        click.echo(f"{k:<24} {v}")

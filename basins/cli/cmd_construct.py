@@ -1,0 +1,64 @@
+"""`basins construct`: build a bad basin, verify it, print it, write it."""
+
+from __future__ import annotations
+
+import click
+
+from ..construct import CONSTRUCTIONS, construct
+from ..report import format_case, format_verification
+from ..verify import DEFAULT_RADII, verify_case
+from ._common import emit_json, float_list, handle_errors, json_option, main
+
+DEFAULT_X = "0.1,2,3"
+
+
+@main.command("construct")
+@click.option("--activation", "-a", default="swish", show_default=True,
+              help="Registry name (swish, softplus, gelu, ...) or an expression in t, e.g. 't/(1+exp(-t))'.")
+@click.option("--theorem", default="auto", show_default=True,
+              type=click.Choice(["auto", *CONSTRUCTIONS]), help="The construction to follow.")
+@click.option("--x", "x_text", default=None, help=f"Inputs, comma separated (default {DEFAULT_X}).")
+@click.option("--width", "-m", type=click.IntRange(min=1), default=None, help="Width m (default 1).")
+@click.option("--w", "w_text", default=None, help="Hidden weights (default: 1 for the paper's Example 2, else searched).")
+@click.option("--v", "v_text", default=None, help="Output weights (their signs are matched).")
+@click.option("--M", "M", type=float, default=100.0, show_default=True, help="Scale M in y = ŷ − M a.")
+@click.option("--w0", type=float, default=None, help="Weight of the witness neuron (default: best on a grid).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every search.")
+@click.option("--samples", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="Random directions per radius in the verification.")
+@click.option("--no-verify", is_flag=True, help="Skip the numerical verification.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the case as JSON here (atomically).")
+@json_option
+@handle_errors
+def construct_cmd(activation: str, theorem: str, x_text: str | None, width: int | None, w_text: str | None,
+                  v_text: str | None, M: float, w0: float | None, seed: int, samples: int, no_verify: bool,
+                  output: str | None, as_json: bool) -> None:
+    """Construct a sub-optimal strict local minimum and verify it numerically.
+
+    With no options this is the paper's Example 2: swish, x = (0.1, 2, 3),
+    w = v = 1, M = 100.
+    """
+    x = float_list("--x", x_text)
+    w = float_list("--w", w_text)
+    v = float_list("--v", v_text)
+    example2 = x is None and width is None and w is None and v is None
+    if x is None:
+        x = float_list("--x", DEFAULT_X)
+    if example2:
+        w, v = [1.0], [1.0]
+    kwargs = dict(x=x, w=w, v=v, width=width, M=M, w0=w0, seed=seed)
+    case = construct(activation, theorem, **{k: val for k, val in kwargs.items() if val is not None})
+    if not no_verify:
+        ver = verify_case(case, samples=samples, radii=DEFAULT_RADII)
+        case = case.with_(verification=ver.to_dict())
+    if output:
+        case.save(output)
+    if as_json:
+        emit_json(case.to_dict())
+        return
+    click.echo(format_case(case))
+    if case.verification is not None:
+        click.echo(format_verification(case.verification))
+    if output:
+        click.echo(f"written to {output}")
