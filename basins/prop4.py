@@ -271,7 +271,11 @@ def _descend(act: Activation, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         vv, ww = theta[:m], theta[m:]
-        return net_loss(act, x, y, vv, ww), net_gradient(act, x, y, vv, ww)
+        with np.errstate(all="ignore"):
+            val, grad = net_loss(act, x, y, vv, ww), net_gradient(act, x, y, vv, ww)
+        if not (np.isfinite(val) and np.all(np.isfinite(grad))):
+            return 1e300, np.zeros_like(theta)  # overflow: a wall the line search backs off from
+        return val, grad
 
     rng = np.random.default_rng(seed)
     scale = 1.0 / float(np.sqrt(np.mean(x * x)))

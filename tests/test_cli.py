@@ -1,0 +1,111 @@
+"""The command line: the paper's Example 2 by default, --json, files, errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from basins.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_construct_default_is_example2(run):
+    res = run("construct", "--activation", "swish", "--samples", "200")
+    assert res.exit_code == 0, res.output
+    # the paper's printed digits
+    assert "[1, 0.029382, -0.0364826]" in res.output
+    assert "y = [-99.947502, -1.1766073, 6.505981]" in res.output
+    assert "verification: verified numerically" in res.output
+    for name in ("condition 1", "condition 2", "condition 3", "signs", "witness", "sampling"):
+        assert name in res.output
+
+
+def test_construct_json_and_output_file(run, tmp_path):
+    out = tmp_path / "case.json"
+    res = run("construct", "-a", "gelu", "--x", "0.5,1,1.5,2,2.5,3", "--width", "2", "--samples", "100",
+              "-o", str(out), "--json")
+    assert res.exit_code == 0
+    printed = json.loads(res.output)
+    stored = json.loads(out.read_text())
+    assert printed == stored
+    assert stored["verification"]["status"] == "verified numerically"
+    res = run("verify", str(out), "--samples", "100")
+    assert res.exit_code == 0 and "verified numerically" in res.output
+    res = run("verify", str(out), "--samples", "50", "--json")
+    assert json.loads(res.output)["status"] == "verified numerically"
+
+
+def test_verify_fails_with_the_failed_check_named(run, tmp_path):
+    out = tmp_path / "case.json"
+    assert run("construct", "--no-verify", "-o", str(out)).exit_code == 0
+    d = json.loads(out.read_text())
+    d["witness"]["v"] = [0.0]
+    d["exact"]["witness"]["v"] = [(0.0).hex()]
+    out.write_text(json.dumps(d))
+    res = run("verify", str(out), "--samples", "50")
+    assert "check(s) failed: witness" in res.output
+
+
+@pytest.mark.parametrize("args,match", [
+    (["construct", "-a", "relu"], "Theorem 5"),
+    (["construct", "--x", "0,1,2"], "zero entry"),
+    (["construct", "--x", "1,1,2"], "repeated entry"),
+    (["construct", "--x", "1,2,3", "--width", "3"], "Theorem 2"),
+    (["construct", "-a", "exp(t"], "not a valid expression"),
+    (["construct", "-a", "Piecewise((t**2, t > 1), (2*t - 1, True))", "--x", "0.5,1,2", "--w", "1"], "not C²"),
+    (["construct", "--x", "1,nan,3"], "NaN"),
+], ids=["homogeneous", "zero", "repeated", "wide", "malformed", "not-C2", "nan"])
+def test_errors_exit_nonzero_with_one_line_and_no_file(run, tmp_path, args, match):
+    out = tmp_path / "never.json"
+    res = run(*args, "-o", str(out))
+    assert res.exit_code == 1
+    assert match in res.output
+    assert res.output.strip().count("\n") == 0
+    assert not out.exists()
+
+
+def test_errors_as_json(run):
+    res = run("construct", "-a", "relu", "--json")
+    assert res.exit_code == 1
+    err = json.loads(res.output.split("\nError:")[0])
+    assert err["type"] == "NotApplicable" and err["theorem"] == "Theorem 5"
+
+
+def test_bad_number_list_is_a_usage_error(run):
+    res = run("construct", "--x", "1,two,3")
+    assert res.exit_code == 2 and "'two'" in res.output
+
+
+def test_malformed_case_file(run, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    res = run("verify", str(bad))
+    assert res.exit_code == 1 and "not valid JSON" in res.output
+
+
+def test_activation_command(run):
+    res = run("activation", "elu", "--json")
+    props = json.loads(res.output)
+    assert props["c2"] is False and props["nonsmooth_points"] == ["0"]
+    assert "swish" in run("activation").output
+
+
+def test_thin_entry_script_runs():
+    res = subprocess.run([sys.executable, str(ROOT / "cli.py"), "construct", "--json", "--samples", "50"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert [round(y, 4) for y in json.loads(res.stdout)["y"]] == [-99.9475, -1.1766, 6.5060]
