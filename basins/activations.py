@@ -505,6 +505,34 @@ class Activation:
         return evaluate
 
     @functools.lru_cache(maxsize=None)
+    def numpy_taylor(self, order: int) -> Callable[[np.ndarray], np.ndarray]:
+        """The Taylor coefficients σ^(p)(u)/p!, p = 0..order, evaluated together.
+
+        Returns a function of an array ``u`` giving an array of shape
+        ``(order + 1,) + u.shape``.  Derivatives beyond the fourth are derived
+        here from :meth:`derivative`; all orders are compiled into one numpy
+        function with their common subexpressions evaluated once.  Used by
+        the sampling kernel (:mod:`basins.sampling`).
+        """
+        if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 16:
+            raise InvalidArgument(f"order={order!r} must be an integer from 0 to 16")
+        ders = [self.derivative(k) for k in range(min(order, 4) + 1)]
+        while len(ders) <= order:
+            d = sp.diff(ders[-1], T)
+            ders.append(sp.piecewise_fold(d) if d.has(sp.Piecewise) else d)
+        f = sp.lambdify(T, [d / sp.factorial(k) for k, d in enumerate(ders)], modules=["scipy", "numpy"], cse=True)
+
+        def evaluate(u: np.ndarray) -> np.ndarray:
+            u = np.asarray(u, dtype=float)
+            out = np.empty((order + 1,) + u.shape)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                for k, c in enumerate(f(u)):
+                    out[k] = c
+            return out
+
+        return evaluate
+
+    @functools.lru_cache(maxsize=None)
     def mpmath(self, order: int = 0) -> Callable[[Any], Any]:
         """σ^(order) as an mpmath function of one mpf (uses the caller's precision)."""
         f = sp.lambdify(T, self.derivative(order), modules="mpmath")
