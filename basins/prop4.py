@@ -226,7 +226,7 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, basis
         zg = act.numpy(0)(np.outer(grid, x))
         ok = np.all(np.isfinite(zg), axis=1)
         nz = np.linalg.norm(zg, axis=1)
-        ok &= nz > 0
+        ok &= nz > 1e-3 * np.max(nz[ok], initial=0.0)  # a vanishing z_0 asks for a huge, ill-conditioned ṽ_1
         # condition 3 margin of each candidate
         m3 = np.zeros(grid.size)
         m3[ok] = np.linalg.norm((zg[ok] / nz[ok, None]) @ basis, axis=1)
