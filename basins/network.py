@@ -105,7 +105,7 @@ def _is_mp_list(a: Any) -> bool:
     return isinstance(a, (list, tuple)) and len(a) > 0 and isinstance(a[0], mpmath.mpf)
 
 
-def features_mp(activation: Activation | str, x: Sequence, w: Sequence) -> tuple[list, list, list]:
+def features_mp(activation: Activation | str, x: Any, w: Any) -> tuple[list, list, list]:
     """(z, z′, z″) as lists of m lists of mpf, at the caller's mpmath precision."""
     act = as_activation(activation)
     f0, f1, f2 = act.mpmath(0), act.mpmath(1), act.mpmath(2)
@@ -121,7 +121,7 @@ def _residual_mp(z: list, v: list, y: list) -> list:
     return [mpmath.fsum(v[i] * z[i][j] for i in range(len(v))) - y[j] for j in range(n)]
 
 
-def loss_mp(activation: Activation | str, x: Sequence, y: Sequence, v: Sequence, w: Sequence, dps: int = 50) -> Any:
+def loss_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50) -> Any:
     """E at ``dps`` digits (inputs are taken exactly: floats are converted without rounding)."""
     with mpmath.workdps(dps):
         z, _, _ = features_mp(activation, x, w)
@@ -129,7 +129,7 @@ def loss_mp(activation: Activation | str, x: Sequence, y: Sequence, v: Sequence,
         return mpmath.fsum(rj * rj for rj in r)
 
 
-def gradient_mp(activation: Activation | str, x: Sequence, y: Sequence, v: Sequence, w: Sequence, dps: int = 50) -> list:
+def gradient_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50) -> list:
     """∇E at ``dps`` digits, as a list of 2m mpf."""
     with mpmath.workdps(dps):
         vs = _mp_vec(v)
@@ -140,7 +140,7 @@ def gradient_mp(activation: Activation | str, x: Sequence, y: Sequence, v: Seque
         return gv + gw
 
 
-def hessian_mp(activation: Activation | str, x: Sequence, y: Sequence, v: Sequence, w: Sequence, dps: int = 50) -> mpmath.matrix:
+def hessian_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50) -> mpmath.matrix:
     """The closed-form Hessian at ``dps`` digits, as an mpmath matrix (2m × 2m)."""
     with mpmath.workdps(dps):
         vs = _mp_vec(v)

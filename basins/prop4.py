@@ -399,6 +399,7 @@ def construct_prop4(
     if an.a is None:
         raise _fail("signs", f"no a ⟂ S matches the signs of v={None if v_arr is None else v_arr.tolist()}")
     a, signs = an.a, an.signs
+    assert signs is not None  # set together with a
     v_out = v_arr if v_arr is not None else signs.astype(float)
     yhat = v_out @ an.z
     y = yhat - M * a

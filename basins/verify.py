@@ -78,8 +78,8 @@ def _spectrum(H: mpmath.matrix, dps: int) -> tuple[float, float, str]:
             vals = sorted(float(e) for e in ev)
             return vals[0], vals[-1], f"mpmath eigsy at {dps} digits"
     Hf = np.array(H.tolist(), dtype=float)
-    vals = np.linalg.eigvalsh(Hf)
-    return float(vals[0]), float(vals[-1]), f"entries at {dps} digits, eigenvalues in float64 (2m > {_MP_EIG_MAX})"
+    ev_f = np.linalg.eigvalsh(Hf)
+    return float(ev_f[0]), float(ev_f[-1]), f"entries at {dps} digits, eigenvalues in float64 (2m > {_MP_EIG_MAX})"
 
 
 def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: int = 2000,
