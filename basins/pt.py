@@ -1,0 +1,632 @@
+"""Property PT: strictly decreasing paths to the global infimum for wide networks.
+
+Two constructions, one engine (the path (76) of Appendix B):
+
+* **Wide last layer** (d_H ≥ N; Theorem 2, Claim 1): perturb W_1..W_H within
+  δ until T_H has rank N, then move W_{H+1} on the segment
+  W_{H+1}(λ) = W^p_{H+1} + λ (Y − Ŷ^p) T_H^+ to a solution of W T_H = Y.
+* **Pyramid** (Theorem 3 / Theorem 8): a wide layer h_0 (d_{h0} ≥ N), then
+  non-increasing widths with σ_h strictly monotone of range R (Assumption 4)
+  for h > h_0.  Only W_{h0+1} changes, by (76); the later W_h are perturbed to
+  full row rank so that they have right inverses.
+
+On both paths Ŷ(λ) = (1 − λ) Ŷ^p + λ Y, so E(λ) = (1 − λ)² E(W^p) falls
+strictly to 0 = inf E.  The module evaluates the loss with the network's own
+forward pass at ``samples`` values of λ and checks the decrease between every
+pair of consecutive samples whose predicted gap exceeds the rounding floor;
+that is a check *verified numerically*, not a certificate.
+
+Path file, schema ``basins.path/1`` (also written by :mod:`basins.barrier`)
+--------------------------------------------------------------------------
+``schema``        "basins.path/1"
+``kind``          "wide" | "pyramid" | "descent" | "barrier"
+``status``        "path" (strictly decreasing path found) | "blocked"
+``theorem``       the result the path follows
+``network``       {"widths": [...], "activations": [...]} (expressions in t)
+``lambdas``       path parameter of each sample, in [0, 1]
+``losses``        E at each sample (recomputed by the forward pass)
+``predicted``     (1 − λ)² E(W^p) for the constructive paths, else null
+``start_loss``, ``end_loss``, ``infimum`` (0 for squared loss and wide nets)
+``strictly_decreasing``  bool; ``unresolved_steps`` consecutive pairs whose
+                  predicted gap is below the rounding floor (not checked)
+``rounding_floor`` absolute bound used for the loss rounding error
+``perturbation``  {"delta", "size" (Frobenius norm of W^p − W^o), "sigma_min"
+                  (smallest singular value of T_{h0}), "layers" perturbed}
+``barrier``       null, or {"value": max E on the path − E(start),
+                  "max_loss", "at": λ of the maximum} for a blocked search
+``generator``     what generates the points exactly: the formula, the changed
+                  layer (1-based), X, Y, W^p and the end layer as float.hex
+                  (constructive paths), or the list of points θ (searches)
+``verification``  "verified numerically" or "failed"
+
+References
+----------
+D. Li, T. Ding, R. Sun, *On the Benefit of Width for Neural Networks:
+Disappearance of Basins*: Definition 2 (Property PT), Claim 1 and Theorem 2
+(§3.1, §4), Assumption 3, Theorem 3, Theorem 8 and the path (75)–(76)
+(Appendix B).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .activations import Activation, as_activation
+from .assumptions import check_assumption4
+from .case import write_json_atomic
+from .deep import DeepNetwork, deep_network, forward, random_weights
+from .errors import HypothesisFailed, InvalidArgument, NotApplicable
+
+__all__ = [
+    "HYPOTHESES",
+    "PATH_SCHEMA",
+    "PTPath",
+    "decreasing_path",
+    "wide_path",
+    "pyramid_path",
+    "random_problem",
+    "hex_array",
+]
+
+PATH_SCHEMA = "basins.path/1"
+
+#: The hypotheses checked before a path is built.
+HYPOTHESES: dict[str, str] = {
+    "A1": "the samples x^(n) are non-zero and distinct",
+    "A3": "the last hidden layer is wide: d_H ≥ N (Theorem 2)",
+    "B1": "a wide layer h0 with d_{h0} ≥ N, then d_{h0} ≥ d_{h0+1} ≥ ... ≥ d_{H+1} (Assumption 3)",
+    "Assumption 4": "σ_h strictly monotone with range R for h > h0 (Theorem 8)",
+    "rank": "rank T_{h0} = N reached by a perturbation of size ≤ δ (Definition 5)",
+}
+
+_EPS = float(np.finfo(float).eps)
+
+
+def hex_array(a: Any) -> Any:
+    """Nested lists of float.hex strings (exact copy of a float64 array)."""
+    arr = np.asarray(a, dtype=float)
+    if arr.ndim == 0:
+        return float(arr).hex()
+    return [hex_array(r) for r in arr] if arr.ndim > 1 else [float(v).hex() for v in arr]
+
+
+@dataclass(frozen=True)
+class PTPath:
+    """A strictly decreasing path to the global infimum, with its numerical check.
+
+    Attributes
+    ----------
+    kind : str
+        "wide" (Theorem 2) or "pyramid" (Theorem 3/8).
+    network : DeepNetwork
+    X, Y : ndarray
+        Data, (d_0, N) and (d_out, N).
+    start, perturbed : tuple of ndarray
+        W^o and the perturbed W^p.
+    layer : int
+        The only layer the path changes (1-based: h0 + 1).
+    end_layer : ndarray
+        W_{h0+1}(1).
+    delta, perturbation, sigma_min : float
+        Allowed and used perturbation size (Frobenius norm), and the smallest
+        singular value of T_{h0} at W^p.
+    lambdas, losses, predicted : ndarray
+        Samples of λ, E(W(λ)) by the forward pass, and (1 − λ)² E(W^p).
+    rounding_floor : float
+        Bound on the rounding error of each computed loss.
+    strictly_decreasing : bool
+        Every consecutive pair whose predicted gap exceeds twice the floor decreases.
+    unresolved_steps : int
+        Consecutive pairs with predicted gap below twice the floor (not checked).
+    end_loss_ok : bool
+        E(W(1)) ≤ rounding floor, i.e. 0 = inf E up to rounding.
+    """
+
+    kind: str
+    theorem: str
+    network: DeepNetwork
+    X: np.ndarray
+    Y: np.ndarray
+    start: tuple[np.ndarray, ...]
+    perturbed: tuple[np.ndarray, ...]
+    layer: int
+    end_layer: np.ndarray
+    delta: float
+    perturbation: float
+    perturbed_layers: tuple[int, ...]
+    sigma_min: float
+    lambdas: np.ndarray
+    losses: np.ndarray
+    predicted: np.ndarray
+    rounding_floor: float
+    strictly_decreasing: bool
+    unresolved_steps: int
+    end_loss_ok: bool
+    details: dict = field(default_factory=dict)
+
+    @property
+    def start_loss(self) -> float:
+        return float(self.losses[0])
+
+    @property
+    def end_loss(self) -> float:
+        return float(self.losses[-1])
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.strictly_decreasing and self.end_loss_ok)
+
+    @property
+    def status(self) -> str:
+        return "path" if self.verified else "failed"
+
+    def to_dict(self, *, include_weights: bool = True) -> dict[str, Any]:
+        """The ``basins.path/1`` record (see the module docstring)."""
+        d: dict[str, Any] = {
+            "schema": PATH_SCHEMA,
+            "kind": self.kind,
+            "status": self.status,
+            "theorem": self.theorem,
+            "network": self.network.to_dict(),
+            "N": int(self.X.shape[1]),
+            "lambdas": self.lambdas.tolist(),
+            "losses": self.losses.tolist(),
+            "predicted": self.predicted.tolist(),
+            "start_loss": self.start_loss,
+            "end_loss": self.end_loss,
+            "infimum": 0.0,
+            "strictly_decreasing": self.strictly_decreasing,
+            "unresolved_steps": self.unresolved_steps,
+            "rounding_floor": self.rounding_floor,
+            "perturbation": {"delta": self.delta, "size": self.perturbation, "sigma_min": self.sigma_min,
+                             "layers": list(self.perturbed_layers)},
+            "barrier": None,
+            "verification": "verified numerically" if self.verified else "failed",
+            "details": self.details,
+        }
+        gen: dict[str, Any] = {
+            "formula": ("W_{H+1}(λ) = W^p_{H+1} + λ (Y − Ŷ^p) T_H^+, other layers W^p" if self.kind == "wide"
+                        else "(76): W_{h0+1}(λ) from Ŷ(λ) = (1−λ)Ŷ^p + λY through right inverses of "
+                             "W^p_{h0+2..H+1}, σ_h^{-1} and the left inverse of T_{h0}; other layers W^p"),
+            "changed_layer": self.layer,
+        }
+        if include_weights:
+            gen.update(X=hex_array(self.X), Y=hex_array(self.Y),
+                       perturbed_weights=[hex_array(W) for W in self.perturbed],
+                       end_layer=hex_array(self.end_layer))
+        d["generator"] = gen
+        return d
+
+    def to_json(self, indent: int | None = None, *, include_weights: bool = True) -> str:
+        return json.dumps(self.to_dict(include_weights=include_weights), indent=indent, allow_nan=False,
+                          ensure_ascii=False)
+
+    def save(self, path: str, *, include_weights: bool = True) -> None:
+        """Write the path file atomically."""
+        write_json_atomic(path, self.to_json(include_weights=include_weights))
+
+
+# ------------------------------------------------------------------ input --
+
+def random_problem(widths: Sequence[int], N: int, seed: int = 0, *, init: str = "random"
+                   ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Seeded data (X, Y) with standard normal entries and a start point W^o.
+
+    ``init`` is "random" (Gaussian weights) or "zeros" (W^o = 0, where T_H has
+    rank ≤ 1 and the perturbation is essential).
+
+    Examples
+    --------
+    >>> X, Y, W = random_problem([2, 5, 1], 4, seed=1)
+    >>> X.shape, Y.shape, [w.shape for w in W]
+    ((2, 4), (1, 4), [(5, 2), (1, 5)])
+    """
+    if int(N) != N or N < 1:
+        raise InvalidArgument(f"N={N!r} must be a positive integer")
+    if init not in ("random", "zeros"):
+        raise InvalidArgument(f"init={init!r} must be 'random' or 'zeros'")
+    rng = np.random.default_rng(seed)
+    ws = [int(d) for d in widths]
+    X = rng.standard_normal((ws[0], int(N)))
+    Y = rng.standard_normal((ws[-1], int(N)))
+    net = deep_network(ws, "linear")
+    W = random_weights(net, seed=rng.integers(2**32)) if init == "random" else [np.zeros(s) for s in net.shapes]
+    return X, Y, W
+
+
+def _check_data(net: DeepNetwork, X: Any, Y: Any, weights: Any, seed: int
+                ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    Xa = np.asarray(X, dtype=float)
+    Xa = Xa[None, :] if Xa.ndim == 1 else Xa
+    Ya = np.asarray(Y, dtype=float)
+    Ya = Ya[None, :] if Ya.ndim == 1 else Ya
+    if Xa.ndim != 2 or Xa.shape[0] != net.widths[0] or not np.all(np.isfinite(Xa)):
+        raise InvalidArgument(f"X has shape {np.shape(X)}, expected finite (d_0={net.widths[0]}, N)")
+    if Ya.shape != (net.widths[-1], Xa.shape[1]) or not np.all(np.isfinite(Ya)):
+        raise InvalidArgument(f"Y has shape {np.shape(Y)}, expected finite (d_out={net.widths[-1]}, N={Xa.shape[1]})")
+    N = Xa.shape[1]
+    if np.any(np.all(Xa == 0, axis=0)):
+        j = int(np.flatnonzero(np.all(Xa == 0, axis=0))[0])
+        raise NotApplicable(f"X[:, {j}] is zero; Assumption A1 needs non-zero samples",
+                            theorem="Theorem 2", hypothesis=HYPOTHESES["A1"])
+    if np.unique(Xa.T, axis=0).shape[0] != N:
+        raise NotApplicable("X has two equal samples (columns); Assumption A1 needs distinct samples",
+                            theorem="Theorem 2", hypothesis=HYPOTHESES["A1"])
+    if weights is None:
+        Ws = random_weights(net, seed=seed)
+    else:
+        Ws = [np.array(W, dtype=float) for W in weights]
+        if len(Ws) != len(net.shapes) or any(W.shape != s for W, s in zip(Ws, net.shapes)):
+            raise InvalidArgument(f"weights have shapes {[W.shape for W in Ws]}, expected {list(net.shapes)}")
+    return Xa, Ya, Ws
+
+
+# ----------------------------------------------------------------- engine --
+
+def _sigma_min(T: np.ndarray, N: int) -> tuple[float, float]:
+    s = np.linalg.svd(T, compute_uv=False)
+    return (float(s[N - 1]) if s.size >= N else 0.0), (float(s[0]) if s.size else 0.0)
+
+
+def _has_rank(T: np.ndarray, N: int) -> tuple[bool, float]:
+    smin, smax = _sigma_min(T, N)
+    return smin > max(T.shape) * _EPS * smax and smin > 0, smin
+
+
+def _perturb(net: DeepNetwork, X: np.ndarray, W0: list[np.ndarray], h0: int, delta: float, seed: int,
+             attempts: int) -> tuple[list[np.ndarray], float, float, tuple[int, ...]]:
+    """W^p within δ of W^o: rank T_{h0} = N and W_h (h ≥ h0+2) of full row rank."""
+    N = X.shape[1]
+    H = net.depth
+    later = list(range(h0 + 2, H + 2))  # 1-based layers needing right inverses
+
+    def ok(Ws: list[np.ndarray]) -> tuple[bool, float]:
+        T = forward_until(net, Ws, X, h0)
+        good, smin = _has_rank(T, N)
+        for h in later:
+            W = Ws[h - 1]
+            g, _ = _has_rank(W.T, W.shape[0])
+            good = good and g
+        return good, smin
+
+    good, smin = ok(W0)
+    if good:
+        return [W.copy() for W in W0], 0.0, smin, ()
+    rng = np.random.default_rng(seed)
+    layers = tuple(range(1, h0 + 1)) + tuple(later)
+    best: tuple[float, list[np.ndarray]] | None = None
+    for _ in range(max(1, attempts)):
+        P = [rng.standard_normal(W0[h - 1].shape) for h in layers]
+        scale = delta / np.sqrt(sum(float(np.sum(p * p)) for p in P))
+        Ws = [W.copy() for W in W0]
+        for h, p in zip(layers, P):
+            Ws[h - 1] = Ws[h - 1] + scale * p
+        good, smin = ok(Ws)
+        if good:
+            size = float(np.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b in zip(Ws, W0))))
+            return Ws, size, smin, layers
+        if best is None or smin > best[0]:
+            best = (smin, Ws)
+    raise HypothesisFailed(
+        f"rank T_{h0} = N = {N} was not reached in attempts={attempts} perturbations of size delta={delta} "
+        f"(best σ_min = {best[0] if best else 0.0:.3g}); σ may not be full-rank reachable for these inputs "
+        "(Definition 5; e.g. t^p, or a positively homogeneous σ with 1-D inputs)",
+        theorem="Theorem 2" if h0 == H else "Theorem 3", hypothesis=HYPOTHESES["rank"])
+
+
+def forward_until(net: DeepNetwork, Ws: list[np.ndarray], X: np.ndarray, h: int) -> np.ndarray:
+    """T_h (T_0 = X)."""
+    T = X
+    for W, act in list(zip(Ws, net.activations))[:h]:
+        T = act.numpy(0)(W @ T)
+    return T
+
+
+def _inverse(act: Activation, values: np.ndarray, direction: int) -> np.ndarray:
+    """σ^{-1}(values) for a strictly monotone σ of range R (vectorised bisection + Newton)."""
+    pl = act.piecewise_linear
+    f = act.numpy(0)
+    if pl is not None:
+        bps = [float(b) for b in pl.breakpoints]
+        pieces = [(float(s), float(c)) for s, c in pl.pieces]
+        fb = [f(np.array([b]))[0] for b in bps]
+        out = np.empty_like(values)
+        # piece k holds for σ values between fb[k-1] and fb[k] (monotone)
+        for k, (s, c) in enumerate(pieces):
+            lo = -np.inf if k == 0 else fb[k - 1]
+            hi = np.inf if k == len(pieces) - 1 else fb[k]
+            if direction < 0:
+                lo, hi = (-np.inf if k == len(pieces) - 1 else fb[k]), (np.inf if k == 0 else fb[k - 1])
+            mask = (values >= lo) & (values <= hi)
+            out[mask] = (values[mask] - c) / s
+        return out
+    g = (lambda u: f(u)) if direction > 0 else (lambda u: -f(u))
+    target = values if direction > 0 else -values
+    lo = -np.ones_like(values)
+    hi = np.ones_like(values)
+    for _ in range(200):
+        m = g(lo) > target
+        if not m.any():
+            break
+        lo[m] *= 2
+    for _ in range(200):
+        m = g(hi) < target
+        if not m.any():
+            break
+        hi[m] *= 2
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        below = g(mid) < target
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    u = 0.5 * (lo + hi)
+    d1 = act.numpy(1)
+    for _ in range(2):
+        d = d1(u) * (1 if direction > 0 else -1)
+        step = np.where(d != 0, (g(u) - target) / np.where(d != 0, d, 1.0), 0.0)
+        u_new = u - step
+        u = np.where((u_new >= lo) & (u_new <= hi), u_new, u)
+    return u
+
+
+@dataclass(frozen=True)
+class _Path76:
+    """Precomputed pieces of (76) at W^p."""
+
+    h0: int
+    Ts: list            # T_0..T_H at W^p
+    Us: list            # pre-activations W_h T_{h-1} at W^p, h = 1..H (index h-1)
+    Yp: np.ndarray
+    right_inv: list     # (W^p_h)^+ for h = h0+2..H+1 (index by h)
+    left_inv: np.ndarray  # (T_{h0}^p)^+
+    directions: dict
+    condition: float      # κ(T_{h0}) Π κ(W^p_h), h = h0+2..H+1
+
+
+def _prepare76(net: DeepNetwork, Wp: list[np.ndarray], X: np.ndarray, h0: int, directions: dict) -> _Path76:
+    Ts = [X]
+    Us = []
+    for W, act in zip(Wp[:-1], net.activations):
+        U = W @ Ts[-1]
+        Us.append(U)
+        Ts.append(act.numpy(0)(U))
+    Yp = Wp[-1] @ Ts[-1]
+    U_, s, Vt = np.linalg.svd(Ts[h0], full_matrices=False)
+    left = (Vt.T / s) @ U_.T
+    right = {h: np.linalg.pinv(Wp[h - 1]) for h in range(h0 + 2, net.depth + 2)}
+    kappa = float(s[0] / s[-1]) * float(np.prod([np.linalg.cond(Wp[h - 1]) for h in right] or [1.0]))
+    return _Path76(h0, Ts, Us, Yp, right, left, directions, kappa)  # type: ignore[arg-type]
+
+
+def _layer76(net: DeepNetwork, Wp: list[np.ndarray], P: _Path76, Y: np.ndarray, lam: float) -> np.ndarray:
+    """W_{h0+1}(λ) by (76) with Ŷ(λ) = (1 − λ) Ŷ^p + λ Y."""
+    H, h0 = net.depth, P.h0
+    dY = lam * (Y - P.Yp)                           # Ŷ(λ) − Ŷ^p
+    if h0 == H:
+        return Wp[H] + dY @ P.left_inv              # (76a) with T_{H}(λ) → Ŷ(λ): the segment
+    # (76c): T_H(λ) − T_H^p = (W^p_{H+1})^+ (Ŷ(λ) − Ŷ^p)
+    dT = P.right_inv[H + 1] @ dY
+    for h in range(H, h0, -1):
+        # σ_h^{-1}(T_h(λ)) − σ_h^{-1}(T_h^p), with σ_h^{-1}(T_h^p) = U_h exactly
+        Th = P.Ts[h] + dT
+        dU = _inverse(net.activations[h - 1], Th, P.directions[h]) - P.Us[h - 1]
+        if h == h0 + 1:
+            return Wp[h0] + dU @ P.left_inv          # (76a)
+        dT = P.right_inv[h] @ dU                    # (76b)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _losses_wide(net: DeepNetwork, Wp: list[np.ndarray], P: _Path76, Y: np.ndarray, lambdas: np.ndarray
+                 ) -> tuple[np.ndarray, float]:
+    """E along the segment, by W_{H+1}(λ) T_H for all λ in one product; and the rounding floor."""
+    TH = P.Ts[-1]
+    D = (Y - P.Yp) @ P.left_inv
+    dout = Y.shape[0]
+    Wl = Wp[-1][None, :, :] + lambdas[:, None, None] * D[None, :, :]      # (S, dout, d_H)
+    out = (Wl.reshape(-1, TH.shape[0]) @ TH).reshape(len(lambdas), dout, -1)
+    R = out - Y[None]
+    losses = np.einsum("sij,sij->s", R, R)
+    wmax = max(float(np.linalg.norm(Wp[-1])), float(np.linalg.norm(Wp[-1] + D)))
+    e = 2 * TH.shape[0] * _EPS * wmax * float(np.linalg.norm(TH)) + _EPS * float(np.linalg.norm(Y))
+    return losses, e
+
+
+def _build(kind: str, net: DeepNetwork, X: np.ndarray, Y: np.ndarray, W0: list[np.ndarray], h0: int, *,
+           delta: float, seed: int, samples: int, attempts: int, directions: dict, details: dict) -> PTPath:
+    if not (np.isfinite(delta) and delta > 0):
+        raise InvalidArgument(f"delta={delta!r} must be a positive finite number")
+    if int(samples) != samples or samples < 2:
+        raise InvalidArgument(f"samples={samples!r} must be an integer ≥ 2")
+    Wp, size, smin, layers = _perturb(net, X, W0, h0, float(delta), seed, attempts)
+    P = _prepare76(net, Wp, X, h0, directions)
+    lambdas = np.linspace(0.0, 1.0, int(samples))
+    E0 = float(np.sum((P.Yp - Y) ** 2))
+    predicted = (1.0 - lambdas) ** 2 * E0
+    if kind == "wide":
+        losses, e = _losses_wide(net, Wp, P, Y, lambdas)
+        end_layer = Wp[-1] + (Y - P.Yp) @ P.left_inv
+    else:
+        losses = np.empty(len(lambdas))
+        e = 0.0
+        for k, lam in enumerate(lambdas):
+            Wl = list(Wp)
+            Wl[h0] = _layer76(net, Wp, P, Y, float(lam))
+            Ts = forward(net, Wl, X)
+            R = Ts[-1] - Y
+            losses[k] = float(np.sum(R * R))
+            # rounding of the forward pass through the changed and later layers
+            ek = _EPS * sum(W.shape[1] * float(np.linalg.norm(W)) * float(np.linalg.norm(T))
+                            for W, T in zip(Wl[h0:], Ts[h0:-1])) * 4
+            e = max(e, ek)
+        end_layer = Wl[h0]
+    # e bounds ||ΔŶ||_F: rounding of the forward pass (above) plus the error of
+    # constructing W(λ) itself, ~ N ε κ ||Ŷ^p − Y|| (a first-order estimate)
+    e += 10 * X.shape[1] * _EPS * P.condition * np.sqrt(E0)
+    # |computed E − E| ≤ 2 ||R|| e + e²
+    floors = 2.0 * np.sqrt(np.maximum(predicted, losses)) * e + e * e
+    floor = float(np.max(floors))
+    gaps = predicted[:-1] - predicted[1:]
+    resolved = gaps > 2.0 * (floors[:-1] + floors[1:])
+    strictly = bool(np.all(np.diff(losses)[resolved] < 0))
+    # a large mismatch with the formula is a failure, too
+    strictly = strictly and bool(np.all(np.abs(losses - predicted) <= 10 * floors + 1e-12 * E0))
+    end_ok = bool(losses[-1] <= 10 * floors[-1])
+    theorem = ("Theorem 2 (Claim 1: segment in W_{H+1})" if kind == "wide"
+               else "Theorem 3 (Theorem 8, path (76))")
+    return PTPath(kind, theorem, net, X, Y, tuple(W0), tuple(Wp), h0 + 1, end_layer, float(delta), size, layers,
+                  smin, lambdas, losses, predicted, floor, strictly, int(np.sum(~resolved)), end_ok, details)
+
+
+# ----------------------------------------------------------------- public --
+
+def wide_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights: Sequence[Any] | None = None, *,
+              delta: float = 1e-3, seed: int = 0, samples: int = 1001, attempts: int = 20) -> PTPath:
+    """Property PT for a wide last layer: perturb, then the segment in W_{H+1} to W T_H = Y.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        (d_0, d_1, ..., d_H, d_out) with d_H ≥ N.
+    activation : str, Activation, or a sequence of them (one per hidden layer)
+        Any continuous σ.
+    X, Y : array
+        Data (d_0, N) and targets (d_out, N).
+    weights : sequence of arrays, optional
+        The start W^o (default: seeded Gaussian weights).
+    delta : float
+        Size (Frobenius norm over W_1..W_H) of the perturbation tried.
+    seed : int
+        Seed of the perturbations (and of W^o when not given).
+    samples : int
+        Number of λ at which the loss is evaluated along the path.
+    attempts : int
+        Number of random perturbations tried before giving up.
+
+    Returns
+    -------
+    PTPath
+        ``verified`` is True when the loss decreased strictly at every
+        resolved sample and E(W(1)) is 0 up to rounding ("verified numerically").
+
+    Raises
+    ------
+    NotApplicable
+        d_H < N, or the data violate Assumption A1.
+    HypothesisFailed
+        rank T_H = N not reached within δ (σ not full-rank reachable here).
+
+    References
+    ----------
+    Li, Ding & Sun, Definition 2, Claim 1, Theorem 2; the path (76) with h0 = H.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.standard_normal((2, 5)), rng.standard_normal((1, 5))
+    >>> p = wide_path([2, 6, 1], "tanh", X, Y, samples=101)
+    >>> p.verified, p.end_loss < 1e-20
+    (True, True)
+    """
+    net = deep_network(widths, activation)
+    Xa, Ya, W0 = _check_data(net, X, Y, weights, seed)
+    N = Xa.shape[1]
+    if net.widths[-2] < N:
+        raise NotApplicable(
+            f"widths={list(net.widths)}: the last hidden layer has d_H={net.widths[-2]} < N={N} neurons; "
+            "Theorem 2 needs d_H ≥ N (try the pyramid of Theorem 3 or `basins pt --case` for narrow networks)",
+            theorem="Theorem 2", hypothesis=HYPOTHESES["A3"])
+    return _build("wide", net, Xa, Ya, W0, net.depth, delta=delta, seed=seed, samples=samples,
+                  attempts=attempts, directions={}, details={})
+
+
+def pyramid_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights: Sequence[Any] | None = None,
+                 *, h0: int | None = None, delta: float = 1e-3, seed: int = 0, samples: int = 201,
+                 attempts: int = 20) -> PTPath:
+    """Theorem 3 / 8: a wide layer h0 then a pyramid; the path (76) changes only W_{h0+1}.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        (d_0, ..., d_H, d_out) with d_{h0} ≥ N and d_{h0} ≥ d_{h0+1} ≥ ... ≥ d_out.
+    activation : str, Activation, or one per hidden layer
+        σ_h for h > h0 must satisfy Assumption 4 (strictly monotone, range R).
+    h0 : int, optional
+        The wide layer (1-based); default the last h with d_h ≥ N.
+    Other parameters as in :func:`wide_path`.
+
+    Returns
+    -------
+    PTPath
+
+    Raises
+    ------
+    NotApplicable
+        No wide layer, widths increasing after h0 (Assumption 3, B1), or a
+        later σ_h fails Assumption 4.
+    HypothesisFailed
+        rank T_{h0} = N not reached within δ.
+
+    References
+    ----------
+    Li, Ding & Sun, Assumption 3, Theorem 3, Assumption 4, Theorem 8, (75)–(83).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> X, Y = rng.standard_normal((2, 4)), rng.standard_normal((1, 4))
+    >>> p = pyramid_path([2, 6, 3, 1], ["tanh", "leaky_relu"], X, Y, samples=21)
+    >>> p.layer, p.verified
+    (2, True)
+    """
+    net = deep_network(widths, activation)
+    Xa, Ya, W0 = _check_data(net, X, Y, weights, seed)
+    N, H, ws = Xa.shape[1], net.depth, net.widths
+    if h0 is None:
+        wide = [h for h in range(1, H + 1) if ws[h] >= N]
+        if not wide:
+            raise NotApplicable(f"widths={list(ws)} has no hidden layer with at least N={N} neurons "
+                                "(Assumption 3, B1)", theorem="Theorem 3", hypothesis=HYPOTHESES["B1"])
+        h0 = wide[-1]
+    if int(h0) != h0 or not 1 <= h0 <= H:
+        raise InvalidArgument(f"h0={h0!r} must be a hidden layer index in 1..{H}")
+    h0 = int(h0)
+    if ws[h0] < N:
+        raise NotApplicable(f"h0={h0}: d_{h0}={ws[h0]} < N={N} (Assumption 3, B1)",
+                            theorem="Theorem 3", hypothesis=HYPOTHESES["B1"])
+    if any(ws[h] < ws[h + 1] for h in range(h0, H + 1)):
+        raise NotApplicable(f"widths={list(ws)} increase after the wide layer h0={h0}; Assumption 3 (B1) "
+                            "needs d_{h0} ≥ d_{h0+1} ≥ ... ≥ d_out", theorem="Theorem 3", hypothesis=HYPOTHESES["B1"])
+    directions = {}
+    for h in range(h0 + 1, H + 1):
+        a4 = check_assumption4(net.activations[h - 1])
+        if not a4.holds:
+            raise NotApplicable(f"σ_{h} = {net.activations[h - 1].text} fails Assumption 4 ({a4.reason}); the path "
+                                "(76) needs σ_h^{-1} on R for every layer after h0",
+                                theorem="Theorem 8", hypothesis=HYPOTHESES["Assumption 4"])
+        directions[h] = a4.direction
+    kind = "wide" if h0 == H else "pyramid"
+    return _build(kind, net, Xa, Ya, W0, h0, delta=delta, seed=seed, samples=samples, attempts=attempts,
+                  directions=directions, details={"h0": h0})
+
+
+def decreasing_path(widths: Sequence[int], activation: Any, X: Any, Y: Any,
+                    weights: Sequence[Any] | None = None, **kwargs: Any) -> PTPath:
+    """The wide path when d_H ≥ N, else the pyramid path of Theorem 3 when Assumption 3 holds.
+
+    References
+    ----------
+    Li, Ding & Sun, Theorems 2 and 3.
+    """
+    net = deep_network(widths, activation)
+    Xa = np.asarray(X, dtype=float)
+    N = Xa.shape[-1]
+    if net.widths[-2] >= N:
+        kwargs.pop("h0", None)
+        return wide_path(widths, activation, X, Y, weights, **kwargs)
+    return pyramid_path(widths, activation, X, Y, weights, **kwargs)
