@@ -17,15 +17,31 @@ from ._common import emit_json, handle_errors, json_option, main
 @click.option("--samples", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Random directions per radius.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--rigorous", is_flag=True,
+              help="Recompute the case's certificate with both rigorous verifiers (ball arithmetic and "
+                   "mpmath intervals / exact rationals); reject any difference from the stored one.")
 @json_option
 @handle_errors
-def verify_cmd(case_file: str, samples: int, seed: int, as_json: bool) -> None:
+def verify_cmd(case_file: str, samples: int, seed: int, rigorous: bool, as_json: bool) -> None:
     """Verify CASE_FILE numerically; exit 0 only when every check holds.
 
     Stored figures are not trusted: everything is recomputed from x, y, v, w,
     the activation and the witness.
     """
     case = load_case(case_file)
+    if rigorous:
+        from ..certify import verify_rigorous
+
+        res = verify_rigorous(case)
+        if as_json:
+            emit_json({"file": case_file, **res})
+        else:
+            click.echo(f"{case.theorem}, activation {case.activation.name}, N = {case.N}, m = {case.m}: "
+                       f"{res['status']} ({res['guarantee']})")
+            for part in ("first", "second"):
+                for c in res[part]["checks"]:
+                    click.echo(f"  [{part}] {c['name']}: {c['detail']}")
+        return
     ver = verify_case(case, samples=samples, seed=seed, radii=DEFAULT_RADII)
     if as_json:
         emit_json({"file": case_file, **ver.to_dict()})
