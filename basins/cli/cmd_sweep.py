@@ -1,0 +1,57 @@
+"""`basins sweep`: the transition width, widths with and without bad basins found, beside Table 1."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import emit_json, handle_errors, json_option, main
+
+
+def format_sweep(s: dict) -> str:
+    """The sweep table as text (from the basins.sweep/1 record)."""
+    t = s["table1"]
+    lines = [f"activation {s['activation']}, N = {s['N']}, {s['trials']} data set(s) per width, "
+             f"constructions: {', '.join(s['constructions'])}",
+             f"Table 1 ({t['reference']}): class '{t['class']}': transition width {t['transition']} "
+             f"[{t['theorems']}]",
+             f"{'m':>3}  {'found':>7}  {'by':<14} paper",
+             ]
+    for r in s["rows"]:
+        lines.append(f"{r['m']:>3}  {r['found']:>3}/{r['attempts']:<3}  {','.join(r['constructions']) or '-':<14} "
+                     f"{r['paper']}")
+    lb = s["observed"]["lower_bound"]
+    lines.append(f"widths with a basin found: {s['widths_with'] or 'none'}; without: {s['widths_without'] or 'none'}")
+    lines.append(f"observed: m* ≥ {lb}" if lb else "observed: no basin found at any width")
+    lines.append(f"consistent with the theorems: {s['consistent']}; {s['verification']}; "
+                 f"{s['backend']}, {s['seconds']:.1f} s")
+    return "\n".join(lines)
+
+
+@main.command("sweep")
+@click.option("--activation", "-a", default="softplus", show_default=True, help="Registry name or expression in t.")
+@click.option("--N", "N", type=click.IntRange(min=2), default=4, show_default=True, help="Number of samples.")
+@click.option("--trials", type=click.IntRange(min=1), default=2, show_default=True, help="Data sets per width.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Local processes.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (needs the dask extra).")
+@click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Random directions per radius in each verification.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the sweep (schema basins.sweep/1) here, atomically.")
+@json_option
+@handle_errors
+def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, scheduler: str | None,
+              samples: int, output: str | None, as_json: bool) -> None:
+    """Attempt the constructions at widths m = 1..N; print the widths with and without bad basins."""
+    from ..sweep import sweep
+
+    result = sweep(activation, N, trials=trials, seed=seed, workers=workers, scheduler=scheduler, samples=samples)
+    if output:
+        result.save(output)
+    data = result.to_dict()
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(format_sweep(data))
+    if output:
+        click.echo(f"written to {output}")
