@@ -1,0 +1,160 @@
+"""Tests of basins.progress: drawn on terminals only, throttled, thread-safe, honest counts."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+
+from basins.errors import InvalidArgument
+from basins.progress import Progress, is_terminal, track
+
+
+class Tty(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class Broken(io.StringIO):
+    def isatty(self) -> bool:
+        raise ValueError("I/O operation on closed file")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frames(text: str) -> list[str]:
+    """The drawn lines: split on carriage returns, drop the clear-to-end escape."""
+    return [f.replace("\x1b[K", "").rstrip("\n") for f in text.split("\r") if f.strip()]
+
+
+def test_silent_when_not_a_terminal():
+    out = io.StringIO()
+    with Progress(5, "cases", stream=out, min_interval=0) as bar:
+        for _ in range(5):
+            bar.update()
+    assert out.getvalue() == ""
+    assert bar.done == 5 and bar.enabled is False
+
+
+def test_default_stream_is_stderr_and_pytest_capture_is_no_terminal(capsys):
+    bar = Progress(2, "x")
+    bar.update(2)
+    bar.close()
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+@pytest.mark.parametrize("stream, expected", [(Tty(), True), (io.StringIO(), False), (Broken(), False),
+                                              (None, False)], ids=["tty", "pipe", "closed", "none"])
+def test_is_terminal(stream, expected):
+    assert is_terminal(stream) is expected
+
+
+def test_draws_on_a_terminal_and_ends_the_line():
+    out = Tty()
+    clock = FakeClock()
+    with Progress(4, "sweep", stream=out, min_interval=0, width=8, clock=clock) as bar:
+        for k in range(4):
+            clock.now = k + 1.0
+            bar.update()
+    text = out.getvalue()
+    assert text.endswith("\n")
+    lines = frames(text)
+    assert lines[0].startswith("sweep [##......] 1/4  25%")
+    assert "ETA 3.0s" in lines[0]          # 1 s per step, 3 steps left
+    assert lines[-1].startswith("sweep [########] 4/4 100%")
+    assert "ETA" not in lines[-1]
+
+
+def test_throttling_skips_frames_but_always_draws_the_last():
+    out = Tty()
+    clock = FakeClock()
+    bar = Progress(100, "n", stream=out, min_interval=1.0, clock=clock)
+    for k in range(100):
+        clock.now = k * 0.01                 # one second in all
+        bar.update()
+    drawn = frames(out.getvalue())
+    assert len(drawn) <= 3                   # the first, one after 1 s at most, and the final one
+    assert "100/100" in drawn[-1]
+    bar.close()
+    bar.close()                              # closing twice writes once
+    assert out.getvalue().count("\n") == 1
+
+
+def test_unknown_total_counts_only():
+    out = Tty()
+    with Progress(None, "samples", stream=out, min_interval=0) as bar:
+        bar.update(7)
+    assert frames(out.getvalue())[-1].startswith("samples 7 done")
+
+
+def test_callback_sets_done_and_total():
+    out = Tty()
+    bar = Progress(None, "", stream=out, min_interval=0)
+    report = bar.callback()
+    report(3, 10)
+    assert (bar.done, bar.total) == (3, 10)
+    assert "3/10" in frames(out.getvalue())[-1]
+
+
+def test_enabled_forces_drawing_either_way():
+    out = io.StringIO()
+    with Progress(1, "x", stream=out, enabled=True, min_interval=0) as bar:
+        bar.update()
+    assert "1/1" in out.getvalue()
+    tty = Tty()
+    with Progress(1, "x", stream=tty, enabled=False) as bar:
+        bar.update()
+    assert tty.getvalue() == ""
+
+
+def test_threads_lose_no_update():
+    bar = Progress(4000, "t", stream=io.StringIO())
+
+    def work() -> None:
+        for _ in range(1000):
+            bar.update()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bar.done == 4000
+
+
+def test_track_yields_everything_and_reports_len():
+    out = Tty()
+    assert list(track(iter("abc"), total=3, desc="letters", stream=out)) == ["a", "b", "c"]
+    assert "3/3" in frames(out.getvalue())[-1]
+    silent = io.StringIO()
+    assert list(track([1, 2], desc="n", stream=silent)) == [1, 2]
+    assert silent.getvalue() == ""
+
+
+def test_a_failing_stream_disables_the_bar():
+    out = Tty()
+    out.close()
+    bar = Progress(2, "x", stream=out, enabled=True, min_interval=0)
+    bar.update()                     # writing to a closed stream must not raise
+    assert bar.enabled is False
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"total": -1}, r"total=-1 must be a non-negative integer"),
+    ({"total": 2.5}, r"total=2.5 must be a non-negative integer"),
+    ({"total": 3, "width": 0}, r"width=0 must be a positive integer"),
+    ({"total": 3, "min_interval": -1.0}, r"min_interval=-1.0 must be non-negative"),
+], ids=["negative", "float", "width", "interval"])
+def test_bad_arguments_raise(kwargs, match):
+    with pytest.raises(InvalidArgument, match=match):
+        Progress(**kwargs)
