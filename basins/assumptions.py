@@ -116,12 +116,14 @@ class Reachability:
 
 
 def arithmetic_progression(orders: Any, N: int) -> tuple[int, ...] | None:
-    """The N-term arithmetic progression inside ``orders`` ending earliest, or None.
+    """The N-term arithmetic progression inside ``orders`` ending earliest (ties: smallest start), or None.
 
     Examples
     --------
     >>> arithmetic_progression([1, 3, 4, 5, 7], 3)
-    (3, 4, 5)
+    (1, 3, 5)
+    >>> arithmetic_progression([1, 4, 5, 6], 3)
+    (4, 5, 6)
     >>> arithmetic_progression([0, 2, 3], 3) is None
     True
     """
