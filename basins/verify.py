@@ -91,7 +91,10 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     (positive definite: smallest eigenvalue > 0), ``sampling`` (ΔE > 0 for
     ``samples`` random directions, the coordinate axes and the Hessian's
     softest directions at each radius) and ``witness`` (a point of strictly
-    lower loss).  Figures per radius: the smallest ΔE/|δ|² seen.
+    lower loss).  Figures per radius: the smallest ΔE/|δ|² seen.  When a
+    pre-activation sits on a point where σ is not C² (Theorem 7), E has no
+    Hessian there: ``hessian`` and ``critical point`` are replaced by
+    ``pieces``, the exact analysis of :func:`basins.pieces.verify_pieces_case`.
 
     Examples
     --------
@@ -104,6 +107,9 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
         raise InvalidArgument(f"radii={tuple(radii)!r} must be positive and samples={samples!r} non-negative")
     if dps < 20:
         raise InvalidArgument(f"dps={dps!r} must be at least 20")
+    from .pieces import on_nonsmooth_point, verify_pieces_case
+    if on_nonsmooth_point(case):  # E is not differentiable there (Theorem 7): exact pieces, no Hessian
+        return verify_pieces_case(case, radii=radii, samples=samples, dps=dps, seed=seed)
     act = case.activation
     x, y, v, w = case.arrays()
     m = w.size
