@@ -311,10 +311,13 @@ def _perturb(net: DeepNetwork, X: np.ndarray, W0: list[np.ndarray], h0: int, del
             return Ws, size, smin, layers
         if best is None or smin > best[0]:
             best = (smin, Ws)
+    dead = np.flatnonzero(np.all(forward_until(net, best[1] if best else W0, X, h0) == 0, axis=0))
+    hint = (f"; T_{h0} has zero columns {dead[:5].tolist()} (every unit inactive on those samples: E is "
+            "locally constant there, try a larger delta or another start)") if dead.size else ""
     raise HypothesisFailed(
         f"rank T_{h0} = N = {N} was not reached in attempts={attempts} perturbations of size delta={delta} "
         f"(best σ_min = {best[0] if best else 0.0:.3g}); σ may not be full-rank reachable for these inputs "
-        "(Definition 5; e.g. t^p, or a positively homogeneous σ with 1-D inputs)",
+        f"(Definition 5; e.g. t^p, or a positively homogeneous σ with 1-D inputs){hint}",
         theorem="Theorem 2" if h0 == H else "Theorem 3", hypothesis=HYPOTHESES["rank"])
 
 

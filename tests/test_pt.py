@@ -1,0 +1,169 @@
+"""Tests of basins.pt: the decreasing paths of Theorem 2 (wide) and Theorem 3 (pyramid, (76))."""
+
+import json
+
+import numpy as np
+import pytest
+
+from basins.activations import REGISTRY
+from basins.deep import deep_network, forward, loss
+from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
+from basins.pt import PATH_SCHEMA, decreasing_path, pyramid_path, random_problem, wide_path
+
+WIDTHS = [3, 16, 16, 1]
+N = 6
+# not full-rank reachable: a linear network has rank T_H ≤ d_0 = 3 < N (Definition 5)
+NOT_REACHABLE = {"linear"}
+# shifted_relu: a start with most units dead needs a larger start scale
+START_SCALE = {"shifted_relu": 4.0}
+
+
+def _independent_loss(widths, act, X, Y, Ws):
+    return loss(deep_network(widths, act), Ws, X, Y)
+
+
+@pytest.mark.parametrize("act", sorted(set(REGISTRY) - NOT_REACHABLE))
+def test_wide_path_every_registry_activation(act):
+    X, Y, W = random_problem(WIDTHS, N, seed=3)
+    W = [w * START_SCALE.get(act, 1.0) for w in W]
+    p = wide_path(WIDTHS, act, X, Y, W, samples=101)
+    assert p.verified and p.status == "path"
+    assert p.perturbation <= p.delta
+    # independent: rank T_H = N at W^p, and the end point solves W T_H = Y (loss 0 by the forward pass)
+    T = forward(p.network, list(p.perturbed), X)[-2]
+    assert np.linalg.matrix_rank(T) == N
+    end = list(p.perturbed)
+    end[-1] = p.end_layer
+    E0 = _independent_loss(WIDTHS, act, X, Y, list(p.perturbed))
+    assert _independent_loss(WIDTHS, act, X, Y, end) <= 1e-16 * max(1.0, E0)
+    # the loss along the segment is (1 − λ)² E(W^p): check at λ = 1/2 with the forward pass
+    mid = list(p.perturbed)
+    mid[-1] = 0.5 * (p.perturbed[-1] + p.end_layer)
+    assert _independent_loss(WIDTHS, act, X, Y, mid) == pytest.approx(0.25 * E0, rel=1e-9, abs=1e-14)
+    assert np.all(np.diff(p.losses[:90]) < 0)
+
+
+def test_linear_is_not_full_rank_reachable():
+    X, Y, W = random_problem(WIDTHS, N, seed=3)
+    with pytest.raises(HypothesisFailed, match="rank T_2 = N = 6 was not reached"):
+        wide_path(WIDTHS, "linear", X, Y, W, attempts=3)
+
+
+def test_monomial_one_input_is_not_reachable():
+    X, Y, W = random_problem([1, 8, 1], 4, seed=0)
+    with pytest.raises(HypothesisFailed, match="Definition 5"):
+        wide_path([1, 8, 1], "quadratic", X, Y, W, attempts=3)
+
+
+def test_zero_start_needs_the_perturbation():
+    X, Y, W = random_problem([2, 7, 1], 5, seed=1, init="zeros")
+    p = wide_path([2, 7, 1], "tanh", X, Y, W, delta=1e-2, seed=4, samples=51)
+    assert p.perturbation == pytest.approx(1e-2) and p.perturbed_layers == (1,)
+    assert p.verified
+    # independent: at W^o = 0, T_1 = tanh(0) = 0, rank 0
+    assert np.linalg.matrix_rank(forward(p.network, W, X)[1]) == 0
+
+
+def test_loss_follows_one_minus_lambda_squared():
+    X, Y, W = random_problem([2, 6, 5, 2], 5, seed=2)
+    p = wide_path([2, 6, 5, 2], ["tanh", "swish"], X, Y, W, samples=11)
+    E0 = _independent_loss([2, 6, 5, 2], ["tanh", "swish"], X, Y, W)   # no perturbation was needed
+    assert p.perturbation == 0.0
+    np.testing.assert_allclose(p.losses, (1 - np.linspace(0, 1, 11)) ** 2 * E0, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("acts", [
+    ["tanh", "leaky_relu", "t + tanh(t)"],
+    ["swish", "cubic", "linear"],
+    ["sigmoid", "sinh(t)", "-t"],
+], ids=["tanh-leaky-t+tanh", "swish-cubic-linear", "sigmoid-sinh-minus"])
+def test_pyramid_changes_only_layer_h0_plus_1(acts):
+    widths = [2, 8, 5, 3, 1]
+    X, Y, W = random_problem(widths, 6, seed=5)
+    p = pyramid_path(widths, acts, X, Y, W, samples=21)
+    assert p.kind == "pyramid" and p.layer == 2 and p.verified
+    end = list(p.perturbed)
+    end[1] = p.end_layer
+    E0 = _independent_loss(widths, acts, X, Y, list(p.perturbed))
+    assert _independent_loss(widths, acts, X, Y, end) <= 1e-12 * max(1.0, E0)
+    np.testing.assert_allclose(p.losses, (1 - p.lambdas) ** 2 * E0, rtol=1e-7, atol=1e-10)
+
+
+def test_pyramid_with_wide_last_layer_is_the_segment():
+    X, Y, W = random_problem([2, 7, 1], 5, seed=6)
+    p = decreasing_path([2, 7, 1], "tanh", X, Y, W, samples=11)
+    assert p.kind == "wide" and p.layer == 2
+
+
+def test_path_file_reproduces_the_losses(tmp_path):
+    X, Y, W = random_problem([2, 6, 1], 4, seed=7)
+    p = wide_path([2, 6, 1], "gelu", X, Y, W, samples=21)
+    f = tmp_path / "path.json"
+    p.save(str(f))
+    d = json.loads(f.read_text())
+    assert d["schema"] == PATH_SCHEMA and d["status"] == "path" and d["barrier"] is None
+    unhex = lambda a: np.vectorize(float.fromhex)(np.array(a, dtype=object)).astype(float)
+    Wp = [unhex(w) for w in d["generator"]["perturbed_weights"]]
+    Wend = unhex(d["generator"]["end_layer"])
+    Xf, Yf = unhex(d["generator"]["X"]), unhex(d["generator"]["Y"])
+    for lam, Eexp in zip(d["lambdas"][::5], d["losses"][::5]):
+        Wl = list(Wp)
+        Wl[-1] = (1 - lam) * Wp[-1] + lam * Wend
+        assert _independent_loss([2, 6, 1], "gelu", Xf, Yf, Wl) == pytest.approx(Eexp, rel=1e-9, abs=1e-14)
+
+
+def test_errors():
+    X, Y, W = random_problem([2, 3, 1], 5, seed=0)
+    with pytest.raises(NotApplicable, match="d_H=3 < N=5"):
+        wide_path([2, 3, 1], "tanh", X, Y, W)
+    Xz = X.copy()
+    Xz[:, 2] = 0
+    with pytest.raises(NotApplicable, match="X\\[:, 2\\] is zero"):
+        wide_path([2, 6, 1], "tanh", Xz, Y)
+    Xd = X.copy()
+    Xd[:, 1] = Xd[:, 0]
+    with pytest.raises(NotApplicable, match="two equal samples"):
+        wide_path([2, 6, 1], "tanh", Xd, Y)
+    with pytest.raises(InvalidArgument, match="delta=0"):
+        wide_path([2, 6, 1], "tanh", X, Y, delta=0)
+    with pytest.raises(InvalidArgument, match="samples=1"):
+        wide_path([2, 6, 1], "tanh", X, Y, samples=1)
+    with pytest.raises(InvalidArgument, match="Y has shape"):
+        wide_path([2, 6, 1], "tanh", X, Y[:, :3])
+    with pytest.raises(InvalidArgument, match="X has shape"):
+        wide_path([3, 6, 1], "tanh", X, Y)
+    with pytest.raises(InvalidArgument, match="weights have shapes"):
+        wide_path([2, 6, 1], "tanh", X, Y, [np.zeros((6, 2))])
+    with pytest.raises(NotApplicable, match="no hidden layer with at least N=5"):
+        pyramid_path([2, 3, 3, 1], "tanh", X, Y)
+    with pytest.raises(NotApplicable, match="increase after the wide layer"):
+        pyramid_path([2, 6, 2, 3, 1], "tanh", X, Y, h0=1)
+    with pytest.raises(NotApplicable, match="fails Assumption 4"):
+        pyramid_path([2, 6, 3, 1], "tanh", X, Y)
+    with pytest.raises(NotApplicable, match="d_2=3 < N=5"):
+        pyramid_path([2, 6, 3, 1], "tanh", X, Y, h0=2)
+    with pytest.raises(InvalidArgument, match="h0=3"):
+        pyramid_path([2, 6, 3, 1], "tanh", X, Y, h0=3)
+    with pytest.raises(InvalidArgument, match="init='ones'"):
+        random_problem([2, 3, 1], 4, init="ones")
+    with pytest.raises(InvalidArgument, match="N=0"):
+        random_problem([2, 3, 1], 0)
+
+
+@pytest.mark.slow
+def test_benchmark_size_under_ten_seconds():
+    import time
+    widths = [1000, 1000, 1000, 1000, 1]
+    X, Y, W = random_problem(widths, 1000, seed=0)
+    t = time.perf_counter()
+    p = wide_path(widths, "tanh", X, Y, W)
+    assert p.verified
+    assert time.perf_counter() - t < 10.0
+
+
+def test_dead_relu_units_are_named():
+    X, Y, W = random_problem([2, 8, 1], 4, seed=0)
+    X = np.abs(X) + 0.1
+    W[0] = -np.abs(W[0]) - 1.0          # every unit inactive on every sample: T_1 = 0
+    with pytest.raises(HypothesisFailed, match="zero columns \\[0, 1, 2, 3\\]"):
+        wide_path([2, 8, 1], "relu", X, Y, W, attempts=2)
