@@ -319,14 +319,16 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
     E_case = float(_loss_grad(act, x, y, theta[None])[0][0])
     tol = 1e-10 * max(1.0, abs(E_case))
     # 1. descent
-    pts = np.array(_descend(act, x, y, theta0, E_case - tol, max_steps))
+    E_start = float(_loss_grad(act, x, y, theta0[None])[0][0])
+    target = min(E_case, E_start) - tol
+    pts = np.array(_descend(act, x, y, theta0, target, max_steps))
     dense, lam = _densify(pts, per_segment) if len(pts) > 1 else (pts, np.zeros(1))
     dE = path_losses(act, x, y, theta, dense)
     start_d = float(dE[0])
     end_d = float(dE[-1])
     details: dict[str, Any] = {"theorem": case.theorem, "case": case.name or None, "seed": seed,
                                "descent_steps": len(pts) - 1}
-    if len(pts) > 1 and end_d < -tol and check_strictly_decreasing(dE):
+    if len(pts) > 1 and end_d < min(0.0, start_d) - tol and check_strictly_decreasing(dE):
         return PathSearch("path", "descent", act, x, y, E_case, theta0, E_case + start_d, perturbation, pts, lam,
                           E_case + dE, None, E_case + end_d, True, details)
     if case.witness is None:
@@ -345,6 +347,6 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
             details["path"] = name
     top, P, L, dl = best  # type: ignore[misc]
     strictly = check_strictly_decreasing(dl)
-    status = "path" if strictly and float(dl[-1]) < -tol else "blocked"
+    status = "path" if strictly and float(dl[-1]) < min(0.0, start_d) - tol else "blocked"
     return PathSearch(status, "barrier", act, x, y, E_case, theta0, E_case + start_d, perturbation, P, L,
                       E_case + dl, top - start_d, E_case + end_d, strictly, details)
