@@ -81,7 +81,7 @@ def classify(activation: Activation | str) -> str:
 
     Examples
     --------
-    >>> classify("swish"), classify("relu")
+    >>> classify("softplus"), classify("relu")
     ('C2, σ(0)σ′(0)σ″(0) ≠ 0', 'positively homogeneous')
     >>> classify("shifted_relu")
     'piecewise linear, σ(0) = σ′(0) = 0'
