@@ -1,0 +1,74 @@
+"""`basins plot`: a picture of a case (loss surface), a path or a sweep, by the file's schema."""
+
+from __future__ import annotations
+
+import click
+
+from ..plot import PLANES, plot_file
+from ._common import emit_json, float_list, handle_errors, json_option, main
+
+
+def _box(name: str, text: str | None) -> list[float] | None:
+    vals = float_list(name, text)
+    if vals is not None and len(vals) != 4:
+        raise click.BadParameter(f"{text!r} must be four numbers s_min,s_max,t_min,t_max", param_hint=name)
+    return vals
+
+
+def _directions(text: str | None) -> list[list[float]] | None:
+    if text is None:
+        return None
+    parts = [p for p in text.split(";")]
+    if len(parts) != 2:
+        raise click.BadParameter(f"{text!r} must be two vectors separated by ';', e.g. '1,0;0,1'",
+                                 param_hint="--directions")
+    return [float_list("--directions", p) or [] for p in parts]
+
+
+@main.command("plot")
+@click.argument("input_file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The PNG to write (atomically).")
+@click.option("--plane", type=click.Choice(list(PLANES)), default=None,
+              help="Case files: the plane of the surface (default auto: the neuron's (w, v) plane when m = 1, "
+                   "else the Hessian's extreme eigenvectors).")
+@click.option("--neuron", type=click.IntRange(min=1), default=None,
+              help="Case files: the neuron (1-based) of --plane neuron.")
+@click.option("--directions", "directions_text", default=None,
+              help="Case files: two directions in θ = (v_1..v_m, w_1..w_m), separated by ';'.")
+@click.option("--wide", "wide_text", default=None, help="Case files: wide window s_min,s_max,t_min,t_max.")
+@click.option("--zoom", "zoom_text", default=None, help="Case files: zoom window s_min,s_max,t_min,t_max.")
+@click.option("--resolution", type=click.IntRange(min=11, max=1001), default=None,
+              help="Case files: grid points per axis (default 121).")
+@click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True)
+@json_option
+@handle_errors
+def plot_cmd(input_file: str, output: str, plane: str | None, neuron: int | None, directions_text: str | None,
+             wide_text: str | None, zoom_text: str | None, resolution: int | None, dpi: int,
+             as_json: bool) -> None:
+    """Draw INPUT_FILE as a PNG, by its schema (needs the extra 'plot').
+
+    \b
+    basins.case/1   the loss surface and contour map around the point, a wide
+                    view and a zoom (the paper's Figure 3), point and witness marked
+    basins.path/1   the loss along a `basins pt` path, or the barrier of a blocked case
+    basins.sweep/1  the transition-width table as a chart
+    """
+    directions = _directions(directions_text)
+    if directions is not None and plane not in (None, "auto"):
+        raise click.BadParameter(f"--directions and --plane {plane} exclude each other", param_hint="--directions")
+    options = {
+        "plane": directions if directions is not None else plane,
+        "neuron": None if neuron is None else neuron - 1,
+        "wide": _box("--wide", wide_text),
+        "zoom": _box("--zoom", zoom_text),
+        "resolution": resolution,
+    }
+    options = {k: v for k, v in options.items() if v is not None}
+    pic = plot_file(input_file, output, dpi=dpi, **options)
+    if as_json:
+        emit_json(pic.to_dict())
+        return
+    click.echo(f"wrote {output} ({pic.width}×{pic.height} px)")
+    for key, val in pic.summary.items():
+        click.echo(f"  {key}: {val}")
