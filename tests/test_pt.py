@@ -167,3 +167,57 @@ def test_dead_relu_units_are_named():
     W[0] = -np.abs(W[0]) - 1.0          # every unit inactive on every sample: T_1 = 0
     with pytest.raises(HypothesisFailed, match="zero columns \\[0, 1, 2, 3\\]"):
         wide_path([2, 8, 1], "relu", X, Y, W, attempts=2)
+
+
+# ------------------------------------------------------------------- CLI --
+
+def _run(args):
+    from click.testing import CliRunner
+
+    from basins.cli import main
+    return CliRunner().invoke(main, args)
+
+
+def test_cli_wide_path_json_and_file(tmp_path):
+    out = tmp_path / "path.json"
+    r = _run(["pt", "--widths", "3,8,8,1", "--samples", "6", "-a", "relu", "--init", "zeros", "--delta", "0.01",
+              "--points", "51", "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["schema"] == PATH_SCHEMA and d["status"] == "path" and d["strictly_decreasing"] is True
+    assert d["perturbation"]["size"] == pytest.approx(0.01)
+    assert d["losses"][-1] <= 1e-16 and len(d["losses"]) == 51
+    assert json.loads(out.read_text())["losses"] == d["losses"]
+    assert d["assumptions"]["assumption2"][0]["holds"] is False   # relu is not analytic
+
+
+def test_cli_pyramid_text():
+    r = _run(["pt", "--widths", "2,8,5,1", "--samples", "6", "-a", "tanh;leaky_relu", "--points", "11"])
+    assert r.exit_code == 0, r.output
+    assert "Theorem 3" in r.output and "changes W_2 only" in r.output and "result: path" in r.output
+
+
+def test_cli_case_blocked(tmp_path):
+    case = tmp_path / "case.json"
+    from basins.prop4 import construct_prop4
+    construct_prop4("swish", (0.1, 2.0, 3.0), w=[1.0], v=[1.0], M=100).save(str(case))
+    out = tmp_path / "p.json"
+    r = _run(["pt", "--case", str(case), "--json", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.output)
+    assert d["status"] == "blocked" and d["barrier"]["value"] > 0
+    assert json.loads(out.read_text())["status"] == "blocked"
+
+
+def test_cli_errors(tmp_path):
+    out = tmp_path / "never.json"
+    r = _run(["pt", "--widths", "1,8,1", "--samples", "4", "-a", "quadratic", "-o", str(out)])
+    assert r.exit_code == 1 and "rank T_1 = N = 4 was not reached" in r.output and not out.exists()
+    r = _run(["pt", "--widths", "2,3,1", "--samples", "5"])
+    assert r.exit_code == 1 and "no hidden layer with at least N=5" in r.output
+    r = _run(["pt", "--widths", "2,x,1", "--samples", "5"])
+    assert r.exit_code == 2 and "comma-separated integers" in r.output
+    r = _run(["pt", "--samples", "5"])
+    assert r.exit_code == 2 and "give --widths and --samples" in r.output
+    r = _run(["pt", "--case", str(tmp_path / "no-such-case.json")])
+    assert r.exit_code == 1 and "cannot be read" in r.output

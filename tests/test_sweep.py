@@ -95,3 +95,20 @@ def test_errors(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(InvalidArgument, match="needs the optional dask extra"):
         sweep("softplus", 3, scheduler="tcp://127.0.0.1:1")
+
+
+def test_cli_sweep(tmp_path):
+    from click.testing import CliRunner
+
+    from basins.cli import main
+    out = tmp_path / "sweep.json"
+    r = CliRunner().invoke(main, ["sweep", "--activation", "relu", "--N", "3", "--trials", "1", "--workers", "1",
+                                  "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "positively homogeneous" in r.output and "widths with a basin found: none" in r.output
+    assert json.loads(out.read_text())["schema"] == SWEEP_SCHEMA
+    r = CliRunner().invoke(main, ["sweep", "--activation", "relu", "--N", "2", "--trials", "1", "--workers", "1",
+                                  "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["widths_with"] == []
+    r = CliRunner().invoke(main, ["sweep", "--activation", "nosuchfunction(t)", "--N", "3"])
+    assert r.exit_code == 1 and "Error" in r.output

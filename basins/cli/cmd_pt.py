@@ -23,9 +23,12 @@ def _int_list(name: str, text: str) -> list[int]:
 
 def _load_case(ref: str) -> Any:
     from ..case import load_case
-    if os.path.exists(ref):
+    if os.path.exists(ref) or os.sep in ref or ref.endswith(".json"):
         return load_case(ref)
-    from .. import cases
+    try:
+        from .. import cases  # shipped cases (installed package only)
+    except ImportError:
+        return load_case(ref)
     return cases.load(ref)
 
 
