@@ -117,6 +117,8 @@ class Progress:
         self._closed = False
         self._lock = threading.Lock()
         self.done = 0
+        if self.enabled and total:
+            self._maybe_draw()          # show the bar at once, before the first step ends
 
     # ----------------------------------------------------------- updates --
     def update(self, n: int = 1) -> None:

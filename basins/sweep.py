@@ -38,7 +38,7 @@ import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import sympy as sp
@@ -250,7 +250,7 @@ class Sweep:
 
 def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 0, workers: int = 2,
           scheduler: str | None = None, constructions: Sequence[str] | None = None,
-          samples: int = 200) -> Sweep:
+          samples: int = 200, progress: Callable[[int, int], None] | None = None) -> Sweep:
     """Attempt the registered constructions at every width m = 1..N on seeded data sets.
 
     Parameters
@@ -269,6 +269,9 @@ def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 
         Keys of :data:`basins.construct.CONSTRUCTIONS` (default: all).
     samples : int
         Random directions per radius in each verification.
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each (width, data set)
+        attempt finishes (e.g. :meth:`basins.progress.Progress.callback`).
 
     Returns
     -------
@@ -302,21 +305,35 @@ def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 
     tasks = [(act.text, int(N), m, int(seed) * 1000 + k, keys, int(samples))
              for m in range(1, int(N) + 1) for k in range(int(trials))]
     t0 = time.perf_counter()
+
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(done, len(tasks))
+
     if scheduler is not None:
         try:
-            from dask.distributed import Client
+            from dask.distributed import Client, as_completed
         except ImportError:
             raise InvalidArgument(f"scheduler={scheduler!r} needs the optional dask extra "
                                   "(pip install 'basins[dask]')") from None
         with Client(scheduler) as client:
-            results = client.gather(client.map(_attempt, tasks, pure=False))
+            futures = client.map(_attempt, tasks, pure=False)
+            for k, _ in enumerate(as_completed(futures), 1):
+                report(k)
+            results = client.gather(futures)
         backend = f"dask ({scheduler})"
     elif workers == 1:
-        results = [_attempt(t) for t in tasks]
+        results = []
+        for t in tasks:
+            results.append(_attempt(t))
+            report(len(results))
         backend = "serial"
     else:
         with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-            results = list(pool.map(_attempt, tasks))
+            results = []
+            for r in pool.map(_attempt, tasks):
+                results.append(r)
+                report(len(results))
         backend = f"processes ({workers})"
     return Sweep(act, int(N), int(trials), int(seed), keys, classify(act), tuple(results), backend,
                  time.perf_counter() - t0)

@@ -69,8 +69,9 @@ def test_draws_on_a_terminal_and_ends_the_line():
     text = out.getvalue()
     assert text.endswith("\n")
     lines = frames(text)
-    assert lines[0].startswith("sweep [##......] 1/4  25%")
-    assert "ETA 3.0s" in lines[0]          # 1 s per step, 3 steps left
+    assert lines[0].startswith("sweep [........] 0/4   0%")   # drawn at once
+    assert lines[1].startswith("sweep [##......] 1/4  25%")
+    assert "ETA 3.0s" in lines[1]          # 1 s per step, 3 steps left
     assert lines[-1].startswith("sweep [########] 4/4 100%")
     assert "ETA" not in lines[-1]
 
@@ -158,3 +159,13 @@ def test_a_failing_stream_disables_the_bar():
 def test_bad_arguments_raise(kwargs, match):
     with pytest.raises(InvalidArgument, match=match):
         Progress(**kwargs)
+
+
+def test_sweep_reports_each_attempt():
+    """The hook in basins.sweep: progress(done, total) after every (width, data set) attempt."""
+    from basins.sweep import sweep
+
+    calls: list[tuple[int, int]] = []
+    s = sweep("relu", 3, trials=2, workers=1, samples=1, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(k, 6) for k in range(1, 7)]
+    assert s.widths_with == []

@@ -43,9 +43,12 @@ def format_sweep(s: dict) -> str:
 def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, scheduler: str | None,
               samples: int, output: str | None, as_json: bool) -> None:
     """Attempt the constructions at widths m = 1..N; print the widths with and without bad basins."""
+    from ..progress import Progress
     from ..sweep import sweep
 
-    result = sweep(activation, N, trials=trials, seed=seed, workers=workers, scheduler=scheduler, samples=samples)
+    with Progress(N * trials, "sweep") as bar:   # drawn on stderr only when it is a terminal
+        result = sweep(activation, N, trials=trials, seed=seed, workers=workers, scheduler=scheduler,
+                       samples=samples, progress=bar.callback())
     if output:
         result.save(output)
     data = result.to_dict()
