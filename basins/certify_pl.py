@@ -12,9 +12,11 @@ arithmetic (python-flint ``fmpq``):
 
 * first order: ∂E_s/∂θ_k = 0 for every unconstrained coordinate and
   s_i ∂E_s/∂w_i ≥ 0 for the constrained ones;
-* second order: the Hessian of E_s restricted to the coordinates whose
-  derivative vanishes is positive definite (leading principal minors > 0),
-  which covers the critical cone (a sufficient condition).
+* second order: dᵀ∇²E_s d > 0 on the critical cone minus 0 — the Hessian
+  restricted to the coordinates whose derivative vanishes is positive
+  definite (leading principal minors > 0), or positive semidefinite with no
+  non-zero null vector inside the orthant's cone (decided exactly through the
+  extreme rays of that cone); a sufficient condition.
 
 Sub-optimality is the exact comparison E(witness) < E(point).
 
@@ -113,6 +115,98 @@ def _pd(rows: list[list[Any]]) -> tuple[bool, Any]:
     return True, smallest
 
 
+def _psd(rows: list[list[Any]]) -> bool:
+    """Positive semidefinite, exactly: symmetric elimination with diagonal pivoting."""
+    a = [r[:] for r in rows]
+    idx = list(range(len(a)))
+    while idx:
+        k = max(idx, key=lambda i: a[i][i])
+        if a[k][k] < 0:
+            return False
+        if a[k][k] == 0:
+            return all(a[i][j] == 0 for i in idx for j in idx)
+        idx.remove(k)
+        for i in idx:
+            f = a[i][k] / a[k][k]
+            for j in idx:
+                a[i][j] -= f * a[k][j]
+    return True
+
+
+def _null_space(rows: list[list[Any]]) -> list[list[Any]]:
+    """A basis of the null space of a square rational matrix (exact, from the rref)."""
+    import flint
+
+    n = len(rows)
+    R, rank = flint.fmpq_mat(rows).rref()
+    pivots, r = [], 0
+    for c in range(n):
+        if r < rank and R[r, c] != 0:
+            pivots.append(c)
+            r += 1
+    free = [c for c in range(n) if c not in pivots]
+    basis = []
+    for f in free:
+        vec = [flint.fmpq(0)] * n
+        vec[f] = flint.fmpq(1)
+        for r, c in enumerate(pivots):
+            vec[c] = -R[r, f]
+        basis.append(vec)
+    return basis
+
+
+def _cone_meets(null: list[list[Any]], signs: list[int]) -> bool:
+    """Whether some d = Σ c_k null[k] ≠ 0 has signs[j]·d_j ≥ 0 for every constrained j (exact).
+
+    With A the signed constrained rows of the basis, {c : Ac ≥ 0} ≠ {0} iff A
+    has a null vector (then d ≠ 0 meets every constraint with equality) or
+    the pointed cone has an extreme ray, which lies in the null space of
+    k − 1 independent rows of A: all such rays are tried.
+    """
+    import itertools
+
+    import flint
+
+    k = len(null)
+    A = [[s * vec[j] for vec in null] for j, s in enumerate(signs) if s != 0]
+    if not A or flint.fmpq_mat(A).rank() < k:
+        return True
+    for rows in itertools.combinations(range(len(A)), k - 1):
+        sub = [A[r] for r in rows]
+        if k == 1:
+            rays = [[flint.fmpq(1)]]
+        else:
+            if flint.fmpq_mat(sub).rank() != k - 1:
+                continue
+            square = sub + [[flint.fmpq(0)] * k]
+            rays = _null_space(square)
+        for ray in rays:
+            for direction in (1, -1):
+                if all(sum((a * direction * c for a, c in zip(row, ray)), flint.fmpq(0)) >= 0 for row in A):
+                    return True
+    return False
+
+
+def _second_order(rows: list[list[Any]], signs: list[int]) -> tuple[bool, str, Any]:
+    """dᵀHd > 0 on the critical cone {d : signs[k]·d_k ≥ 0 where signs[k] ≠ 0}, d ≠ 0.
+
+    Positive definite suffices.  Otherwise H must be positive semidefinite and
+    no non-zero vector of its null space may lie in the cone (decided exactly
+    by :func:`_cone_meets`).
+    """
+    ok, minor = _pd(rows)
+    if ok:
+        return True, "", minor
+    if not _psd(rows):
+        return False, "the Hessian on the critical coordinates is indefinite", minor
+    null = _null_space(rows)
+    if len(null) > 6:
+        return False, f"the Hessian's null space has dimension {len(null)} > 6 (not decided)", minor
+    if _cone_meets(null, signs):
+        return False, "a flat direction of the Hessian stays in the orthant", minor
+    return True, "", minor
+
+
 def certify_pl(case: Case) -> Certificate:
     """Certify a case whose σ is piecewise linear, exactly.
 
@@ -199,8 +293,8 @@ def certify_pl(case: Case) -> Certificate:
     figures["smallest leading minor"] = str(smallest_minor)
     figures["smallest one-sided slope of E along a constrained w"] = None if pushed_min is None else str(pushed_min)
     checks.append(("pieces", pieces_ok,
-                   f"all {2 ** len(kinked)} orthants: gradient conditions hold and the Hessian on the critical "
-                   f"coordinates is positive definite (smallest leading minor {smallest_minor})" if pieces_ok
+                   f"all {2 ** len(kinked)} orthants: first-order conditions hold and dᵀ∇²E d > 0 on each "
+                   "critical cone (positive definite, or semidefinite with no flat direction inside the orthant)" if pieces_ok
                    else failure))
     Ew = _loss(pl, x, y, [_q(a) for a in case.witness.v], [_q(a) for a in case.witness.w])
     figures["E"] = str(E)
@@ -265,7 +359,8 @@ def _orthant(pl: _PL, x: list, v: list, w: list, z: list, r: list, sgn: dict[int
     rows = [[H[a, b] for b in keep] for a in keep]
     if not rows:
         return True, "", None, pushed_min
-    ok, minor = _pd(rows)
+    signs = [sgn.get(k - m, 0) if k >= m else 0 for k in keep]
+    ok, detail, minor = _second_order(rows, signs)
     if not ok:
-        return False, f"the Hessian on the critical coordinates is not positive definite (leading minor {minor})", minor, None
+        return False, detail, minor, None
     return True, "", minor, pushed_min

@@ -20,6 +20,7 @@ SPEC §7, last bullet.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -432,6 +433,7 @@ def _cholesky(H: list[list]) -> list:
 def _sigma_exact(act: Any) -> Callable[[Fraction], Fraction]:
     expr = act.expr
 
+    @functools.lru_cache(maxsize=None)
     def s(u: Fraction) -> Fraction:
         val = sp.nsimplify(expr.subs(T, sp.Rational(u.numerator, u.denominator)))
         if not val.is_Rational:
@@ -442,7 +444,8 @@ def _sigma_exact(act: Any) -> Callable[[Fraction], Fraction]:
 
 def _reverify_pl(case: Case) -> Reverification:
     """Exact rational piece analysis, with slopes from σ's values (not from a table)."""
-    method = "exact rationals: one-sided pieces from sympy's exact values of σ, LDLᵀ on each orthant"
+    method = ("exact rationals (fractions): one-sided pieces from sympy's exact values of σ, "
+              "LDLᵀ / kernel and extreme rays on each orthant")
     checks: list[tuple[str, bool, str]] = []
     act = case.activation
     pl = act.piecewise_linear
@@ -478,12 +481,13 @@ def _reverify_pl(case: Case) -> Reverification:
         return Reverification(method, REJECTED, (("pieces", False, f"{len(kinked)} kinked neurons: 2^{len(kinked)} pieces"),))
     all_ok = True
     worst = ""
+    z = [[sigma(w[i] * x[j]) for j in range(n)] for i in range(m)]
+    slopes = [[{1: slope(w[i] * x[j], 1), -1: slope(w[i] * x[j], -1)} for j in range(n)] for i in range(m)]
     for mask in range(2 ** len(kinked)):
         sgn = {i: (1 if (mask >> k) & 1 else -1) for k, i in enumerate(kinked)}
         # slopes a_ij on this orthant: direction of δu_ij = δw_i x_j
-        a = [[slope(w[i] * x[j], (sgn.get(i, 1) if x[j] > 0 else -sgn.get(i, 1))) if x[j] != 0 else Fraction(0)
+        a = [[slopes[i][j][(sgn.get(i, 1) if x[j] > 0 else -sgn.get(i, 1))] if x[j] != 0 else Fraction(0)
               for j in range(n)] for i in range(m)]
-        z = [[sigma(w[i] * x[j]) for j in range(n)] for i in range(m)]
         z1 = [[x[j] * a[i][j] for j in range(n)] for i in range(m)]
         g = [2 * sum(z[i][j] * r[j] for j in range(n)) for i in range(m)]
         g += [2 * v[i] * sum(z1[i][j] * r[j] for j in range(n)) for i in range(m)]
@@ -494,7 +498,7 @@ def _reverify_pl(case: Case) -> Reverification:
             H[i][m + i] += c
             H[m + i][i] += c
         # first order: free coordinates need g = 0; a sign-constrained w_i needs sgn_i g ≥ 0
-        keep = []
+        keep, signs = [], []
         for k in range(2 * m):
             i = k - m
             if k >= m and i in sgn:
@@ -502,14 +506,16 @@ def _reverify_pl(case: Case) -> Reverification:
                     all_ok, worst = False, f"orthant {mask}: E decreases along w_{i + 1}"
                 if g[k] == 0:
                     keep.append(k)
+                    signs.append(sgn[i])
             else:
                 if g[k] != 0:
                     all_ok, worst = False, f"orthant {mask}: ∂E/∂θ_{k + 1} = {float(g[k]):.3g} ≠ 0"
                 keep.append(k)
-        if not _pd_exact([[H[s][t] for t in keep] for s in keep]):
-            all_ok, worst = False, f"orthant {mask}: the Hessian on the critical directions is not positive definite"
+                signs.append(0)
+        if not _positive_on_cone([[H[s][t] for t in keep] for s in keep], signs):
+            all_ok, worst = False, f"orthant {mask}: dᵀHd > 0 fails on the critical cone"
     checks.append(("pieces", all_ok, f"all {2 ** len(kinked)} orthants of the {len(kinked)} kinked neurons: "
-                                     "first-order conditions and a positive definite Hessian on the critical cone"
+                                     "first-order conditions and dᵀHd > 0 on the critical cone"
                    if all_ok else worst))
     checks.append(("sub-optimal", Ew < E, f"E(witness) = {float(Ew):.12g} < E = {float(E):.12g} (exact)"))
     ok = all(c[1] for c in checks)
@@ -527,6 +533,77 @@ def _pd_exact(A: list[list[Fraction]]) -> bool:
             f = A[i][k] / A[k][k]
             for j in range(k, n):
                 A[i][j] -= f * A[k][j]
+    return True
+
+
+def _rank_and_kernel(A: list[list[Fraction]], ncols: int) -> tuple[int, list[list[Fraction]]]:
+    """Rank and a kernel basis of a rational matrix (Gauss–Jordan on Fractions)."""
+    M = [row[:] for row in A]
+    piv_cols: list[int] = []
+    r = 0
+    for c in range(ncols):
+        p = next((i for i in range(r, len(M)) if M[i][c] != 0), None)
+        if p is None:
+            continue
+        M[r], M[p] = M[p], M[r]
+        inv = 1 / M[r][c]
+        M[r] = [e * inv for e in M[r]]
+        for i in range(len(M)):
+            if i != r and M[i][c] != 0:
+                f = M[i][c]
+                M[i] = [a - f * b for a, b in zip(M[i], M[r])]
+        piv_cols.append(c)
+        r += 1
+    kernel = []
+    for f in (c for c in range(ncols) if c not in piv_cols):
+        vec = [Fraction(0)] * ncols
+        vec[f] = Fraction(1)
+        for row, c in enumerate(piv_cols):
+            vec[c] = -M[row][f]
+        kernel.append(vec)
+    return r, kernel
+
+
+def _positive_on_cone(H: list[list[Fraction]], signs: list[int]) -> bool:
+    """dᵀHd > 0 for every d ≠ 0 with signs[j]·d_j ≥ 0 (signs[j] = 0: free), exactly."""
+    import itertools
+
+    if _pd_exact(H):
+        return True
+    n = len(H)
+    # semidefinite: eliminate with the largest diagonal as pivot; a zero pivot needs a zero block
+    A = [row[:] for row in H]
+    rest = list(range(n))
+    while rest:
+        k = max(rest, key=lambda i: A[i][i])
+        if A[k][k] < 0:
+            return False
+        if A[k][k] == 0:
+            if any(A[i][j] != 0 for i in rest for j in rest):
+                return False
+            break
+        rest.remove(k)
+        for i in rest:
+            f = A[i][k] / A[k][k]
+            for j in rest:
+                A[i][j] -= f * A[k][j]
+    _, kern = _rank_and_kernel(H, n)
+    k = len(kern)
+    if k == 0:
+        return True
+    if k > 6:
+        return False
+    C = [[s * v[j] for v in kern] for j, s in enumerate(signs) if s != 0]
+    if not C or _rank_and_kernel(C, k)[0] < k:
+        return False
+    for rows in itertools.combinations(range(len(C)), k - 1):
+        sub = [C[r] for r in rows]
+        rank, rays = _rank_and_kernel(sub, k) if sub else (0, [[Fraction(1)]])
+        if rank != k - 1 or len(rays) != 1:
+            continue
+        for sgn in (1, -1):
+            if all(sum(a * sgn * c for a, c in zip(row, rays[0])) >= 0 for row in C):
+                return False
     return True
 
 
