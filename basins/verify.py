@@ -8,7 +8,7 @@ Only the ball-arithmetic certificates may be called *certified*.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import mpmath
 import numpy as np
@@ -83,7 +83,8 @@ def _spectrum(H: mpmath.matrix, dps: int) -> tuple[float, float, str]:
 
 
 def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: int = 2000,
-                dps: int = 50, seed: int = 0) -> Verification:
+                dps: int = 50, seed: int = 0,
+                progress: Callable[[int, int], None] | None = None) -> Verification:
     """Re-run the numerical checks of a case from its data alone.
 
     Checks: ``loss`` (the stored loss matches E at ``dps`` digits),
@@ -95,6 +96,8 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     pre-activation sits on a point where σ is not C² (Theorem 7), E has no
     Hessian there: ``hessian`` and ``critical point`` are replaced by
     ``pieces``, the exact analysis of :func:`basins.pieces.verify_pieces_case`.
+    ``progress(done, len(radii))``, if given, is called after each radius of
+    the sampling (e.g. :meth:`basins.progress.Progress.callback`).
 
     Examples
     --------
@@ -170,6 +173,8 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
         all_positive &= positive
         per_radius.append({"radius": float(rad), "min dE/r^2": worst, "directions": int(d.shape[0]),
                            "all positive": positive})
+        if progress is not None:
+            progress(len(per_radius), len(radii))
     figures["sampling"] = per_radius
     figures["half smallest eigenvalue"] = lam_min / 2
     checks.append(Check("sampling", all_positive, min(p["min dE/r^2"] for p in per_radius),

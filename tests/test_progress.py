@@ -169,3 +169,15 @@ def test_sweep_reports_each_attempt():
     s = sweep("relu", 3, trials=2, workers=1, samples=1, progress=lambda d, t: calls.append((d, t)))
     assert calls == [(k, 6) for k in range(1, 7)]
     assert s.widths_with == []
+
+
+def test_verify_case_reports_each_radius():
+    """The hook in basins.verify: progress(done, len(radii)) after the sampling at each radius."""
+    from basins.prop4 import construct_prop4
+    from basins.verify import verify_case
+
+    calls: list[tuple[int, int]] = []
+    case = construct_prop4("swish", (0.1, 2.0, 3.0), w=[1.0], v=[1.0])
+    ver = verify_case(case, radii=(1e-2, 1e-4, 1e-6), samples=20, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+    assert ver.passed

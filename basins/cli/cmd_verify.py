@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..case import load_case
+from ..progress import Progress
 from ..report import format_verification
 from ..verify import DEFAULT_RADII, verify_case
 from ._common import emit_json, handle_errors, json_option, main
@@ -42,7 +43,8 @@ def verify_cmd(case_file: str, samples: int, seed: int, rigorous: bool, as_json:
                 for c in res[part]["checks"]:
                     click.echo(f"  [{part}] {c['name']}: {c['detail']}")
         return
-    ver = verify_case(case, samples=samples, seed=seed, radii=DEFAULT_RADII)
+    with Progress(len(DEFAULT_RADII), "sampling") as bar:   # drawn on stderr only when it is a terminal
+        ver = verify_case(case, samples=samples, seed=seed, radii=DEFAULT_RADII, progress=bar.callback())
     if as_json:
         emit_json({"file": case_file, **ver.to_dict()})
     else:
