@@ -412,6 +412,9 @@ def _save(fig: Any, path: str | os.PathLike, dpi: int) -> tuple[int, int]:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=dpi, format="png")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)       # mkstemp makes 0600; give the picture the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -712,14 +715,19 @@ def plot_path(data: Mapping[str, Any], output: str | os.PathLike, *, dpi: int = 
             d = E - E0
             ax2.plot(lam, d, color="tab:blue", linewidth=1.4, label="E − E(start)")
             big = float(np.max(np.abs(d))) if np.any(d != 0) else 1.0
-            ax2.set_yscale("symlog", linthresh=max(1e-3 * big, 1e-12 * max(1.0, abs(E0))))
+            lin = max(1e-3 * big, 1e-12 * max(1.0, abs(E0)))
+            ax2.set_yscale("symlog", linthresh=lin)
+            decades = 10.0 ** np.arange(math.ceil(math.log10(lin)), math.ceil(math.log10(big)) + 1)
+            ticks = [0.0] + [t for t in decades if t <= 1.5 * np.max(d)] + \
+                [-t for t in decades if -t >= 1.5 * np.min(d)]
+            ax2.set_yticks(sorted(ticks))
             ax2.axhline(0.0, color="gray", linewidth=0.8)
             ax2.plot(lam[k_max], d[k_max], marker="^", color="tab:orange", markersize=10, markeredgecolor="black",
                      linestyle="none", zorder=5)
             ax2.annotate(f"barrier {d[k_max]:.4g}\nat λ = {lam[k_max]:.3g}", (lam[k_max], d[k_max]),
                          textcoords="offset points", xytext=(12, -24), fontsize=8)
             ax2.set_ylabel("E − E(start) (symmetric log scale)")
-            ax2.set_title("(b) blocked: the loss must rise before it falls", fontsize=10)
+            ax2.set_title("(b) blocked: the rise along the path found (bounds the barrier above)", fontsize=10)
         ax2.set_xlabel(ax.get_xlabel())
         if ax2.get_legend_handles_labels()[0]:
             ax2.legend(fontsize=7, loc="best", framealpha=0.85)
