@@ -550,7 +550,7 @@ def _canon(obj: Any) -> str:
 
 def _first_difference(old: Any, new: Any, where: str) -> str:
     if isinstance(old, Mapping) and isinstance(new, Mapping):
-        for k in sorted(set(old) | set(new), key=str):
+        for k in list(new) + [k for k in old if k not in new]:
             if _canon(old.get(k)) != _canon(new.get(k)):
                 return _first_difference(old.get(k), new.get(k), f"{where}.{k}")
     if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):

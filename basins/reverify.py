@@ -92,6 +92,12 @@ def _hull(a: Any, b: Any) -> Any:
     return _iv.mpf([min(a.a, b.a), max(a.b, b.b)])
 
 
+def _num(a: Any, digits: int = 12) -> str:
+    """An interval endpoint (a thin interval) as a short decimal string."""
+    mpi = getattr(a, "_mpi_", None)
+    return mpmath.nstr(mpmath.mpf(mpi[0]) if mpi is not None else a, digits)
+
+
 def _finite(a: Any) -> bool:
     return bool(mpmath.isfinite(a.a) and mpmath.isfinite(a.b))
 
@@ -396,13 +402,13 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
         pivots = _cholesky(HX)
         pd = len(pivots) == 2 * m and all(p.a > 0 for p in pivots)
         low = min((p.a for p in pivots), default=mpmath.mpf(0))
-        checks.append(("positive definite", pd, f"interval Cholesky pivots all > 0 (smallest ≥ {mpmath.nstr(low, 8)})"
+        checks.append(("positive definite", pd, f"interval Cholesky pivots all > 0 (smallest ≥ {_num(low, 8)})"
                        if pd else "an interval Cholesky pivot is not > 0"))
         EK = net.loss(K[:m], K[m:])
         Ew = net.loss([_I(mpmath.mpf(float(a))) for a in case.witness.v],
                       [_I(mpmath.mpf(float(a))) for a in case.witness.w])
         sub = bool(Ew.b < EK.a)
-        checks.append(("sub-optimal", sub, f"E(witness) ≤ {mpmath.nstr(Ew.b, 12)} < {mpmath.nstr(EK.a, 12)} ≤ E(θ*)"
+        checks.append(("sub-optimal", sub, f"E(witness) ≤ {_num(Ew.b)} < {_num(EK.a)} ≤ E(θ*)"
                        if sub else "E(witness) is not provably below E(θ*)"))
     ok = all(c[1] for c in checks)
     return Reverification(method, CERTIFIED if ok else REJECTED, tuple(checks))

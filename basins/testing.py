@@ -1,0 +1,112 @@
+"""A pytest helper: run a user's test over the shipped certified cases.
+
+>>> from basins.testing import parametrize_cases
+>>> @parametrize_cases()
+... def test_my_loss(case):
+...     ...
+
+gives one test per shipped case, with the case's name as its id
+(``test_my_loss[example2_swish]``).  :func:`parametrize_checks` goes one step
+further and runs every applicable oracle of :mod:`basins.checks` for the given
+callables, with ids such as ``check_hessian-sin_m8_n64``.
+
+References
+----------
+Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
+Basins* (the cases); scikit-learn's ``parametrize_with_checks`` (the model).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from types import ModuleType
+from typing import Any, Callable, Iterable
+
+from .case import Case
+from .checks import checks_for
+from .errors import InvalidArgument
+
+__all__ = ["shipped_cases", "load_shipped", "shipped_names", "parametrize_cases", "parametrize_checks"]
+
+
+def _cases_module() -> ModuleType:
+    """``basins.cases``; in a source checkout (where ``cases/`` is not inside ``basins/``) it is
+    loaded from the checkout's ``cases/`` folder under that same name."""
+    try:
+        return importlib.import_module("basins.cases")
+    except ModuleNotFoundError:
+        pass
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cases")
+    init = os.path.join(folder, "__init__.py")
+    if not os.path.exists(init):
+        raise InvalidArgument("basins.cases is not installed and no cases/ folder was found beside basins/")
+    spec = importlib.util.spec_from_file_location("basins.cases", init, submodule_search_locations=[folder])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["basins.cases"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def shipped_names() -> list[str]:
+    """The names of the shipped certified cases (``basins.cases.names()``)."""
+    return list(_cases_module().names())
+
+
+def load_shipped(name: str) -> Case:
+    """One shipped case by name (``basins.cases.load(name)``)."""
+    return _cases_module().load(name)
+
+
+def shipped_cases(names: Iterable[str] | None = None, *, exclude: Iterable[str] = ()) -> list[tuple[str, Case]]:
+    """(name, case) for the shipped cases (all, or the given names), minus ``exclude``."""
+    known = shipped_names()
+    chosen = list(names) if names is not None else known
+    bad = [n for n in chosen if n not in known]
+    if bad:
+        raise InvalidArgument(f"names={bad!r} are not shipped cases; known: {', '.join(known)}")
+    skip = set(exclude)
+    return [(n, load_shipped(n)) for n in chosen if n not in skip]
+
+
+def parametrize_cases(names: Iterable[str] | None = None, *, exclude: Iterable[str] = (),
+                      argname: str = "case") -> Any:
+    """A ``pytest.mark.parametrize`` decorator over shipped cases, ids = case names.
+
+    Examples
+    --------
+    >>> mark = parametrize_cases(["example2_swish"])
+    >>> mark.args[0], [p.id for p in mark.args[1]]
+    ('case', ['example2_swish'])
+    """
+    import pytest
+
+    params = [pytest.param(case, id=name) for name, case in shipped_cases(names, exclude=exclude)]
+    return pytest.mark.parametrize(argname, params)
+
+
+def parametrize_checks(*, names: Iterable[str] | None = None, exclude: Iterable[str] = (),
+                       **callables: Callable[..., Any]) -> Any:
+    """A ``pytest.mark.parametrize("check", ...)`` over every applicable oracle and shipped case.
+
+    The keywords are those of :func:`basins.checks.checks_for` (``loss``,
+    ``gradient``, ``hessian``, ``local_optimizer``, ``global_search``); the
+    test receives a zero-argument ``check`` to call.
+
+    Examples
+    --------
+    >>> from basins.network import loss
+    >>> mark = parametrize_checks(names=["example2_swish"], loss=lambda v, w, x, y, act: loss(act, x, y, v, w))
+    >>> [p.id for p in mark.args[1]]
+    ['check_loss-example2_swish']
+    """
+    import pytest
+
+    params = []
+    for name, case in shipped_cases(names, exclude=exclude):
+        for check_name, check in checks_for(case, **callables):
+            params.append(pytest.param(check, id=f"{check_name}-{name}"))
+    return pytest.mark.parametrize("check", params)
