@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+import scipy.linalg
 
 from .activations import Activation, as_activation
 from .assumptions import check_assumption4
@@ -277,25 +278,68 @@ def _has_rank(T: np.ndarray, N: int) -> tuple[bool, float]:
     return smin > max(T.shape) * _EPS * smax and smin > 0, smin
 
 
+class _LeftInverse:
+    """M ↦ M T^+ for a tall T (d × N) of rank N, and the extreme singular values of T.
+
+    The singular values come from a values-only SVD (they decide the rank, as
+    numpy's ``matrix_rank`` does); the solves use an LU factorisation with
+    partial pivoting when T is square and a Householder QR otherwise (both
+    backward stable in practice), which is several times cheaper than forming
+    the pseudo-inverse from a full SVD.
+    """
+
+    def __init__(self, T: np.ndarray):
+        d, N = T.shape
+        self.T = T
+        if d < N:
+            self.smin, self.smax, self.full_rank, self.method = 0.0, 0.0, False, "none"
+            return
+        s = np.linalg.svd(T, compute_uv=False)
+        self.smin, self.smax = float(s[N - 1]), float(s[0])
+        self.full_rank = self.smin > 0 and self.smin > max(T.shape) * _EPS * self.smax
+        self.method = "lu" if d == N else "qr"
+        self._fac: Any = None
+
+    def _factor(self) -> Any:
+        if self._fac is None:
+            if self.method == "lu":
+                self._fac = scipy.linalg.lu_factor(self.T, check_finite=False)
+            else:
+                self._fac = scipy.linalg.qr(self.T, mode="economic", check_finite=False)
+        return self._fac
+
+    def apply(self, M: np.ndarray) -> np.ndarray:
+        """M T^+ for M of shape (k, N); shape (k, d)."""
+        fac = self._factor()
+        if self.method == "lu":
+            return scipy.linalg.lu_solve(fac, M.T, trans=1, check_finite=False).T
+        Q, R = fac
+        return scipy.linalg.solve_triangular(R, M.T, trans="T", check_finite=False).T @ Q.T
+
+
 def _perturb(net: DeepNetwork, X: np.ndarray, W0: list[np.ndarray], h0: int, delta: float, seed: int,
-             attempts: int) -> tuple[list[np.ndarray], float, float, tuple[int, ...]]:
-    """W^p within δ of W^o: rank T_{h0} = N and W_h (h ≥ h0+2) of full row rank."""
+             attempts: int) -> tuple[list[np.ndarray], float, float, tuple[int, ...], tuple]:
+    """W^p within δ of W^o: rank T_{h0} = N and W_h (h ≥ h0+2) of full row rank.
+
+    Also returns the forward pass (T_h, U_h) and the thin SVD of T_{h0} at W^p."""
     N = X.shape[1]
     H = net.depth
     later = list(range(h0 + 2, H + 2))  # 1-based layers needing right inverses
 
-    def ok(Ws: list[np.ndarray]) -> tuple[bool, float]:
-        T = forward_until(net, Ws, X, h0)
-        good, smin = _has_rank(T, N)
+    def ok(Ws: list[np.ndarray]) -> tuple[bool, float, tuple]:
+        Ts, Us = _forward_all(net, Ws, X)
+        T = Ts[h0]
+        L = _LeftInverse(T)
+        smin, good = L.smin, L.full_rank
         for h in later:
             W = Ws[h - 1]
             g, _ = _has_rank(W.T, W.shape[0])
             good = good and g
-        return good, smin
+        return good, smin, (Ts, Us, L)
 
-    good, smin = ok(W0)
+    good, smin, state = ok(W0)
     if good:
-        return [W.copy() for W in W0], 0.0, smin, ()
+        return [W.copy() for W in W0], 0.0, smin, (), state
     rng = np.random.default_rng(seed)
     layers = tuple(range(1, h0 + 1)) + tuple(later)
     best: tuple[float, list[np.ndarray]] | None = None
@@ -305,10 +349,10 @@ def _perturb(net: DeepNetwork, X: np.ndarray, W0: list[np.ndarray], h0: int, del
         Ws = [W.copy() for W in W0]
         for h, p in zip(layers, P):
             Ws[h - 1] = Ws[h - 1] + scale * p
-        good, smin = ok(Ws)
+        good, smin, state = ok(Ws)
         if good:
             size = float(np.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b in zip(Ws, W0))))
-            return Ws, size, smin, layers
+            return Ws, size, smin, layers, state
         if best is None or smin > best[0]:
             best = (smin, Ws)
     dead = np.flatnonzero(np.all(forward_until(net, best[1] if best else W0, X, h0) == 0, axis=0))
@@ -385,23 +429,27 @@ class _Path76:
     Us: list            # pre-activations W_h T_{h-1} at W^p, h = 1..H (index h-1)
     Yp: np.ndarray
     right_inv: list     # (W^p_h)^+ for h = h0+2..H+1 (index by h)
-    left_inv: np.ndarray  # (T_{h0}^p)^+
+    left_inv: "_LeftInverse"  # applies M ↦ M (T_{h0}^p)^+
     directions: dict
     condition: float      # κ(T_{h0}) Π κ(W^p_h), h = h0+2..H+1
 
 
-def _prepare76(net: DeepNetwork, Wp: list[np.ndarray], X: np.ndarray, h0: int, directions: dict) -> _Path76:
-    Ts = [X]
-    Us = []
-    for W, act in zip(Wp[:-1], net.activations):
+def _forward_all(net: DeepNetwork, Ws: list[np.ndarray], X: np.ndarray) -> tuple[list, list]:
+    """[T_0..T_H] and [U_1..U_H] (pre-activations)."""
+    Ts, Us = [X], []
+    for W, act in zip(Ws[:-1], net.activations):
         U = W @ Ts[-1]
         Us.append(U)
         Ts.append(act.numpy(0)(U))
+    return Ts, Us
+
+
+def _prepare76(net: DeepNetwork, Wp: list[np.ndarray], X: np.ndarray, h0: int, directions: dict,
+               state: tuple) -> _Path76:
+    Ts, Us, left = state
     Yp = Wp[-1] @ Ts[-1]
-    U_, s, Vt = np.linalg.svd(Ts[h0], full_matrices=False)
-    left = (Vt.T / s) @ U_.T
     right = {h: np.linalg.pinv(Wp[h - 1]) for h in range(h0 + 2, net.depth + 2)}
-    kappa = float(s[0] / s[-1]) * float(np.prod([np.linalg.cond(Wp[h - 1]) for h in right] or [1.0]))
+    kappa = left.smax / left.smin * float(np.prod([np.linalg.cond(Wp[h - 1]) for h in right] or [1.0]))
     return _Path76(h0, Ts, Us, Yp, right, left, directions, kappa)  # type: ignore[arg-type]
 
 
@@ -410,7 +458,7 @@ def _layer76(net: DeepNetwork, Wp: list[np.ndarray], P: _Path76, Y: np.ndarray, 
     H, h0 = net.depth, P.h0
     dY = lam * (Y - P.Yp)                           # Ŷ(λ) − Ŷ^p
     if h0 == H:
-        return Wp[H] + dY @ P.left_inv              # (76a) with T_{H}(λ) → Ŷ(λ): the segment
+        return Wp[H] + P.left_inv.apply(dY)         # (76a) with T_{H}(λ) → Ŷ(λ): the segment
     # (76c): T_H(λ) − T_H^p = (W^p_{H+1})^+ (Ŷ(λ) − Ŷ^p)
     dT = P.right_inv[H + 1] @ dY
     for h in range(H, h0, -1):
@@ -418,7 +466,7 @@ def _layer76(net: DeepNetwork, Wp: list[np.ndarray], P: _Path76, Y: np.ndarray, 
         Th = P.Ts[h] + dT
         dU = _inverse(net.activations[h - 1], Th, P.directions[h]) - P.Us[h - 1]
         if h == h0 + 1:
-            return Wp[h0] + dU @ P.left_inv          # (76a)
+            return Wp[h0] + P.left_inv.apply(dU)     # (76a)
         dT = P.right_inv[h] @ dU                    # (76b)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -427,7 +475,7 @@ def _losses_wide(net: DeepNetwork, Wp: list[np.ndarray], P: _Path76, Y: np.ndarr
                  ) -> tuple[np.ndarray, float]:
     """E along the segment, by W_{H+1}(λ) T_H for all λ in one product; and the rounding floor."""
     TH = P.Ts[-1]
-    D = (Y - P.Yp) @ P.left_inv
+    D = P.left_inv.apply(Y - P.Yp)
     dout = Y.shape[0]
     Wl = Wp[-1][None, :, :] + lambdas[:, None, None] * D[None, :, :]      # (S, dout, d_H)
     out = (Wl.reshape(-1, TH.shape[0]) @ TH).reshape(len(lambdas), dout, -1)
@@ -444,14 +492,14 @@ def _build(kind: str, net: DeepNetwork, X: np.ndarray, Y: np.ndarray, W0: list[n
         raise InvalidArgument(f"delta={delta!r} must be a positive finite number")
     if int(samples) != samples or samples < 2:
         raise InvalidArgument(f"samples={samples!r} must be an integer ≥ 2")
-    Wp, size, smin, layers = _perturb(net, X, W0, h0, float(delta), seed, attempts)
-    P = _prepare76(net, Wp, X, h0, directions)
+    Wp, size, smin, layers, state = _perturb(net, X, W0, h0, float(delta), seed, attempts)
+    P = _prepare76(net, Wp, X, h0, directions, state)
     lambdas = np.linspace(0.0, 1.0, int(samples))
     E0 = float(np.sum((P.Yp - Y) ** 2))
     predicted = (1.0 - lambdas) ** 2 * E0
     if kind == "wide":
         losses, e = _losses_wide(net, Wp, P, Y, lambdas)
-        end_layer = Wp[-1] + (Y - P.Yp) @ P.left_inv
+        end_layer = Wp[-1] + P.left_inv.apply(Y - P.Yp)
     else:
         losses = np.empty(len(lambdas))
         e = 0.0

@@ -1,0 +1,90 @@
+"""Benchmark of the Property PT paths and the barrier search (issue 5).
+
+One command::
+
+    python benchmarks/bench_pt.py            # the target: N = 1000, widths 1000, depth 3 (best of 3)
+    python benchmarks/bench_pt.py --quick    # N = 200, widths 200 (seconds)
+    python benchmarks/bench_pt.py --json     # the same figures as JSON
+
+Measured, each the best of ``--repeats`` runs (data generation excluded):
+
+* wide: :func:`basins.pt.wide_path` for widths (N, N, N, N, 1), tanh, N
+  samples: perturbation search (SVD of T_H), the segment to W T_H = Y, and the
+  dense check of the loss at 1001 values of λ.  Target: under 10 s at N = 1000.
+* pyramid: :func:`basins.pt.pyramid_path` for widths (8, 64, 32, 16, 1),
+  tanh then leaky_relu, N = 64, 201 values of λ.
+* barrier: :func:`basins.barrier.search_path` on the paper's Example 2.
+
+Timings depend on the load of the machine: on a shared machine they are
+inflated and noisy; re-run on an idle machine for the figures of record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from basins.barrier import search_path  # noqa: E402
+from basins.prop4 import construct_prop4  # noqa: E402
+from basins.pt import pyramid_path, random_problem, wide_path  # noqa: E402
+
+
+def _best(fn, repeats: int):
+    best, out = float("inf"), None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def run(N: int, repeats: int) -> dict:
+    widths = [N, N, N, N, 1]
+    X, Y, W = random_problem(widths, N, seed=0)
+    t_wide, p = _best(lambda: wide_path(widths, "tanh", X, Y, W, samples=1001), repeats)
+    pw = [8, 64, 32, 16, 1]
+    Xp, Yp, Wp = random_problem(pw, 64, seed=0)
+    t_pyr, q = _best(lambda: pyramid_path(pw, ["tanh", "leaky_relu", "leaky_relu"], Xp, Yp, Wp, samples=201),
+                     repeats)
+    case = construct_prop4("swish", (0.1, 2.0, 3.0), w=[1.0], v=[1.0], M=100)
+    t_bar, r = _best(lambda: search_path(case), repeats)
+    return {
+        "wide": {"widths": widths, "N": N, "seconds": t_wide, "verified": p.verified, "sigma_min": p.sigma_min,
+                 "start_loss": p.start_loss, "end_loss": p.end_loss, "points": int(p.lambdas.size),
+                 "target_seconds": 10.0 if N == 1000 else None},
+        "pyramid": {"widths": pw, "N": 64, "seconds": t_pyr, "verified": q.verified, "points": int(q.lambdas.size)},
+        "barrier": {"case": "Example 2 (swish)", "seconds": t_bar, "status": r.status, "barrier": r.barrier},
+        "repeats": repeats,
+        "cpus": os.cpu_count(),
+        "note": "best of repeats on a possibly shared machine; re-run on an idle machine for figures of record",
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="N = 200 and one repeat")
+    ap.add_argument("--N", type=int, default=None, help="samples and widths of the wide benchmark (default 1000)")
+    ap.add_argument("--repeats", type=int, default=None)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    N = a.N or (200 if a.quick else 1000)
+    res = run(N, a.repeats or (1 if a.quick else 3))
+    if a.json:
+        print(json.dumps(res, indent=2))
+        return
+    w, p, b = res["wide"], res["pyramid"], res["barrier"]
+    print(f"wide    widths {w['widths']}, N = {w['N']}: {w['seconds']:.2f} s, verified {w['verified']}, "
+          f"σ_min(T_H) = {w['sigma_min']:.3g}, E {w['start_loss']:.4g} → {w['end_loss']:.2g} at {w['points']} points"
+          + (f" (target < {w['target_seconds']:.0f} s)" if w["target_seconds"] else ""))
+    print(f"pyramid widths {p['widths']}, N = 64: {p['seconds']:.2f} s, verified {p['verified']}, {p['points']} points")
+    print(f"barrier {b['case']}: {b['seconds']:.2f} s, {b['status']}, barrier {b['barrier']:.4g}")
+    print(f"(best of {res['repeats']}; {res['note']})")
+
+
+if __name__ == "__main__":
+    main()
