@@ -1,114 +1,436 @@
 """The sampling kernel: ΔE for many perturbations at once, free of cancellation.
 
 ΔE = E(v + dv, w + dw) − E(v, w) is never formed as a difference of two
-losses.  With r = ŷ − y and Δ = ŷ(θ + δ) − ŷ(θ),
+losses (SPEC §7).  With r = ŷ − y and Δ = ŷ(θ + δ) − ŷ(θ),
 
-    ΔE = ||Δ||² + 2 r·Δ,
+    ΔE = ||Δ||² + 2 r·Δ.
 
-and Δ = Σ_i dv_i σ(u_i) + (v_i + dv_i) Δσ_i with u_i = w_i x, h_i = dw_i x and
-Δσ_i = σ(u_i + h_i) − σ(u_i) taken from a fourth-order Taylor polynomial when
-|h| ≤ 1e-3 (truncation below 1e-14 relative) and from the plain difference
-otherwise (rounding below 1e-13 relative).  Near a point where σ is not C²
-the plain difference is always used.
+Write u_i = w_i x, h_i = dw_i x, z_i = σ(u_i) and c_{p,i} = x^p σ^(p)(u_i)/p!
+(all vectors over the N samples).  For neuron i of perturbation k,
+
+    Δ_k = Σ_i dv_ki z_i + (v_i + dv_ki) Δσ_ki,   Δσ_ki = σ(u_i + dw_ki x) − σ(u_i).
+
+**Taylor path.**  Where the Taylor polynomial of order P in dw_ki is exact to
+rounding (see below), Δσ_ki = Σ_{p=1..P} dw_ki^p c_{p,i}.  Then Δ_k = A_k C is
+one matrix product for all k: A_k holds the m(P+1) numbers dv_ki and
+(v_i + dv_ki) dw_ki^p, C the m(P+1) rows z_i and c_{p,i}.  No σ is evaluated
+per perturbation, so the cost is a BLAS matrix product of 2(P+1) flops per
+element, not a transcendental function per element.  The troublesome term
+r·Δ (its first-order part is ½∇E·δ ≈ 0 at a critical point, so summing it over
+samples would cancel catastrophically) becomes r·Δ_k = A_k·(C r): the m(P+1)
+numbers C r are formed once, and the per-perturbation sum has no cancellation
+beyond that of ΔE itself.
+
+**Direct path.**  Elsewhere (|dw_ki| too large, or a breakpoint of σ within
+reach) the second-order remainder R_ki = σ(u_i + dw_ki x) − z_i − dw_ki c_{1,i}
+is evaluated directly (absolute error ≈ ε|σ|, no first-order part left) and
+added to Δ_k, its first-order part staying in the matrix product.
+
+**When is Taylor exact to rounding?**  Order P is used for |dw_ki| ≤ τ_i(P),
+the largest step at which the next two Taylor terms, |c_{P+1,i}| s^{P+1} +
+|c_{P+2,i}| s^{P+2}, stay below ε times the leading ones |c_0| + |c_1| s +
+|c_2| s² for every sample — the rounding error of the direct difference — and
+at which no breakpoint or non-smooth point of σ lies between u_ij and
+u_ij + s x_j.  Each chunk uses the smallest order of :data:`TAYLOR_ORDERS`
+that covers all its perturbations.  These are floating-point estimates, not
+bounds: the kernel is *verified numerically*, never certified.
+
+**Memory and threads.**  Perturbations are processed in chunks; a chunk never
+holds more than :data:`CHUNK_ELEMENTS` float64 numbers in any working array,
+so besides the inputs, the output and the per-call table C (≈ (P_max + 3)·m·N
+numbers) each worker uses at most ≈ 8·:data:`CHUNK_ELEMENTS`·8 bytes (16 MiB),
+whatever K.  Chunks run on a thread pool (numpy and BLAS release the GIL), one
+worker per core by default.
+
+References
+----------
+Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
+Basins*, Proposition 4 (the minima whose neighbourhoods are sampled), and
+SPEC §7 (``shared/SPEC.md``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterator
 
 import numpy as np
 
 from .activations import Activation, as_activation
 from .errors import InvalidArgument
 
-__all__ = ["delta_losses", "delta_sigma", "CHUNK_ELEMENTS"]
+__all__ = ["delta_losses", "delta_sigma", "taylor_steps", "CHUNK_ELEMENTS", "TAYLOR_ORDERS"]
 
-#: Elements (K·m·N) of one chunk; memory stays near 12 float64 arrays of this size per thread.
-CHUNK_ELEMENTS = 1 << 20
+#: Float64 numbers in one working array of a chunk (2 MiB); ≈ 8 such arrays per worker.
+CHUNK_ELEMENTS = 1 << 18
 
-_TAYLOR_STEP = 1e-3
+#: Taylor orders a chunk may use; the smallest that covers the chunk is taken.
+TAYLOR_ORDERS: tuple[int, ...] = (2, 3, 4, 6, 8)
 
-
-def delta_sigma(act: Activation, u: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """σ(u + h) − σ(u), accurately for small h (arrays broadcast together)."""
-    u, h = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(h, dtype=float))
-    direct = act.numpy(0)(u + h) - act.numpy(0)(u)
-    small = np.abs(h) <= _TAYLOR_STEP
-    if not act.is_c2:
-        for p in act.nonsmooth_points:
-            small &= np.abs(u - float(p)) > np.abs(h) + 1e-12
-    if not np.any(small):
-        return direct
-    us, hs = u[small], h[small]
-    taylor = hs * (act.numpy(1)(us) + hs / 2 * (act.numpy(2)(us) + hs / 3 * (act.numpy(3)(us) + hs / 4 * act.numpy(4)(us))))
-    out = direct
-    out[small] = taylor
-    return out
+#: Coefficients beyond the order used that estimate the truncation error.
+_EXTRA = 2
+#: Piecewise activations with many pieces: lower orders keep the symbolic work small.
+_PIECEWISE_MAX_ORDER = 4
+_EPS = float(np.finfo(float).eps)
+#: Above this fraction of neurons on the direct path a chunk evaluates σ densely.
+_DENSE_DIRECT = 0.25
 
 
-def _chunk(act: Activation, x: np.ndarray, r: np.ndarray, v: np.ndarray, u: np.ndarray, s0: np.ndarray,
-           dv: np.ndarray, dw: np.ndarray) -> np.ndarray:
-    h = dw[:, :, None] * x[None, None, :]                    # (k, m, N)
-    ds = delta_sigma(act, np.broadcast_to(u, h.shape), h)     # (k, m, N)
-    delta = np.einsum("km,mn->kn", dv, s0) + np.einsum("km,kmn->kn", v[None, :] + dv, ds)
-    return np.einsum("kn,kn->k", delta, delta + 2.0 * r[None, :])
+def _orders(act: Activation) -> tuple[int, ...]:
+    if act.is_piecewise and len(act.breakpoints) > 4:
+        return tuple(p for p in TAYLOR_ORDERS if p <= _PIECEWISE_MAX_ORDER)
+    return TAYLOR_ORDERS
+
+
+def _coefficients(act: Activation, u: np.ndarray, x: np.ndarray, order: int) -> np.ndarray:
+    """c_p = x^p σ^(p)(u)/p! for p = 0..order; shape (order + 1,) + u.shape."""
+    c = act.numpy_taylor(order)(u)
+    xp = np.ones_like(x)
+    for p in range(1, order + 1):
+        xp = xp * x
+        c[p] *= xp
+    return c
+
+
+def _reach(act: Activation, u: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Largest |dw| such that [u, u + dw·x] meets no breakpoint or non-smooth point of σ."""
+    pts = sorted({float(p) for p in act.breakpoints} | {float(p) for p in act.nonsmooth_points})
+    if not pts:
+        return np.full(u.shape, np.inf)
+    dist = np.min(np.abs(u[..., None] - np.array(pts)), axis=-1)
+    return dist / np.abs(x) * (1.0 - 1e-12)
+
+
+def _steps(c: np.ndarray, order: int) -> np.ndarray:
+    """τ(order) per entry: the largest s with remainder(s) ≤ ε·leading(s) (bisection in log s)."""
+    a = np.abs(c)
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = np.all(np.isfinite(a), axis=0)
+    a = np.where(finite, a, 0.0)
+    lo = np.full(a.shape[1:], -40.0)
+    hi = np.full(a.shape[1:], 6.0)
+
+    def holds(ls: np.ndarray) -> np.ndarray:
+        s = np.exp(ls)
+        rem = a[order + 1] * s ** (order + 1) + a[order + 2] * s ** (order + 2)
+        lead = a[0] + a[1] * s + a[2] * s * s
+        return rem <= _EPS * lead
+
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        everywhere = holds(hi)
+        for _ in range(48):
+            mid = 0.5 * (lo + hi)
+            ok = holds(mid)
+            lo = np.where(ok, mid, lo)
+            hi = np.where(ok, hi, mid)
+        tau = np.where(holds(lo), np.exp(lo), 0.0)
+    tau = np.where(everywhere, np.inf, tau)
+    return np.where(finite, tau, 0.0)
+
+
+def taylor_steps(activation: Activation | str, x: Any, w: Any) -> dict[int, np.ndarray]:
+    """τ_i(P): the largest |dw_i| at which the order-P Taylor path is used, per order.
+
+    Parameters
+    ----------
+    activation : registry name, expression string or Activation
+    x : array_like, shape (N,)
+    w : array_like, shape (m,)
+
+    Returns
+    -------
+    dict
+        ``{P: array of shape (m,)}`` for each P in :data:`TAYLOR_ORDERS`
+        available for σ; ``inf`` where the polynomial is exact (σ a polynomial
+        of degree ≤ P), 0 where σ is not smooth at some u_ij.
+
+    Examples
+    --------
+    >>> t = taylor_steps("swish", [0.1, 2.0, 3.0], [1.0])
+    >>> bool(t[2][0] < t[4][0] < t[8][0] < 0.1)
+    True
+    >>> float(taylor_steps("t**2 + t", [1.0, 2.0], [0.5])[2][0])
+    inf
+
+    References
+    ----------
+    SPEC §7; Li, Ding & Sun, Proposition 4.
+    """
+    act = as_activation(activation)
+    x = np.asarray(x, dtype=float).ravel()
+    w = np.asarray(w, dtype=float).ravel()
+    plan = _Plan.make(act, x, np.zeros(x.size), np.zeros(w.size), w)
+    return {p: t.copy() for p, t in plan.tau.items()}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a chunk needs that does not depend on the perturbations."""
+
+    act: Activation
+    x: np.ndarray
+    v: np.ndarray
+    u: np.ndarray          # (m, N)
+    z: np.ndarray          # (m, N)   σ(u)
+    c1: np.ndarray         # (m, N)   x σ′(u)
+    r: np.ndarray          # (N,)     ŷ − y
+    C: np.ndarray          # ((P_max + 1) m, N), rows ordered (p, i)
+    Cr: np.ndarray         # ((P_max + 1) m,)
+    tau: dict[int, np.ndarray]  # P -> (m,)
+
+    @classmethod
+    def make(cls, act: Activation, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.ndarray) -> "_Plan":
+        orders = _orders(act)
+        pmax = max(orders)
+        u = np.outer(w, x)
+        c = _coefficients(act, u, x, pmax + _EXTRA)           # (pmax + 3, m, N)
+        z = c[0].copy()
+        reach = _reach(act, u, x)
+        tau = {}
+        for p in orders:
+            tau[p] = np.min(np.minimum(_steps(c, p), reach), axis=1) if x.size else np.zeros(w.size)
+        C = np.ascontiguousarray(c[: pmax + 1].reshape((pmax + 1) * w.size, x.size))
+        C = np.where(np.isfinite(C), C, 0.0)                  # only used where τ > 0 (finite there)
+        r = v @ z - y
+        return cls(act, x, v, u, z, c[1].copy(), r, C, C @ r, tau)
+
+    @property
+    def orders(self) -> list[int]:
+        return sorted(self.tau)
+
+    def chunk(self, dv: np.ndarray, dw: np.ndarray) -> np.ndarray:
+        """ΔE for one chunk of perturbations, given transposed: dv, dw of shape (m, k).
+
+        The chunk uses the smallest Taylor order whose τ covers every |dw_ki|;
+        if none does, the largest order, and the direct path for the neurons
+        beyond it.  Arrays are laid out with the k perturbations along the
+        contiguous axis: numpy is slow along short axes (m may be 1).
+        """
+        m, k = dv.shape
+        adw = np.abs(dw)
+        amax = adw.max(axis=1)
+        orders = self.orders
+        order, direct = orders[-1], True
+        for p in orders:
+            if np.all(amax <= self.tau[p]):
+                order, direct = p, False
+                break
+        if direct and np.mean(adw > self.tau[order][:, None]) > _DENSE_DIRECT:
+            order = 1                                          # mostly direct: skip the Taylor columns
+        base = dv + self.v[:, None]
+        A = np.empty((order + 1, m, k))
+        A[0] = dv
+        np.multiply(base, dw, out=A[1])
+        taylor = (adw <= self.tau.get(order, 0.0 * amax)[:, None]) if direct else None
+        pw = dw if taylor is None else np.where(taylor, dw, 0.0)
+        for p in range(2, order + 1):
+            np.multiply(A[p - 1], pw, out=A[p])
+        rows = (order + 1) * m
+        A = A.reshape(rows, k)
+        delta = self.C[:rows].T @ A                            # (N, k): Δ_k in column k
+        rdelta = self.Cr[:rows] @ A                            # (k,):   r·Δ_k
+        if taylor is not None:
+            self._direct(~taylor, base, dw, delta, rdelta)
+        return np.einsum("nk,nk->k", delta, delta) + 2.0 * rdelta
+
+    def _direct(self, mask: np.ndarray, base: np.ndarray, dw: np.ndarray, delta: np.ndarray,
+                rdelta: np.ndarray) -> None:
+        """Add (v_i + dv_ki) R_ki for the (i, k) pairs in ``mask`` to Δ_k and r·Δ_k."""
+        m, k = mask.shape
+        n = self.x.size
+        f = self.act.numpy(0)
+        if mask.mean() > _DENSE_DIRECT:                        # dense, in blocks of perturbations
+            weight = np.where(mask, base, 0.0)
+            step = max(1, CHUNK_ELEMENTS // max(1, m * n))
+            for s in range(0, k, step):
+                d, wt = dw[:, s:s + step], weight[:, s:s + step]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    F = f(d[:, :, None] * self.x + self.u[:, None, :])      # (m, kb, N)
+                    F *= wt[:, :, None]
+                    Rs = F.sum(axis=0)                                      # Σ_i w_ki σ(u_i + h_ki)
+                # minus Σ_i w_ki (z_i + dw_ki c1_i): the same absolute rounding, ε Σ_i |w_ki σ|
+                Rs -= wt.T @ self.z
+                Rs -= (wt * d).T @ self.c1
+                delta[:, s:s + step] += Rs.T
+                rdelta[s:s + step] += Rs @ self.r
+            return
+        ks, is_ = np.nonzero(mask.T)                           # sparse: only the pairs, sorted by k
+        block = max(1, CHUNK_ELEMENTS // max(1, n))
+        for s in range(0, ks.size, block):
+            kk, ii = ks[s:s + block], is_[s:s + block]
+            d = dw[ii, kk][:, None]
+            with np.errstate(over="ignore", invalid="ignore"):
+                R = f(d * self.x + self.u[ii])
+                R -= self.z[ii]
+                R -= d * self.c1[ii]
+                R *= base[ii, kk][:, None]
+            first = np.flatnonzero(np.r_[True, kk[1:] != kk[:-1]])
+            Rs = np.add.reduceat(R, first, axis=0)
+            delta[:, kk[first]] += Rs.T
+            rdelta[kk[first]] += Rs @ self.r
 
 
 def delta_losses(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dv: Any, dw: Any,
                  *, workers: int | None = None) -> np.ndarray:
-    """ΔE = E(v + dv, w + dw) − E(v, w) for K perturbations.
+    """ΔE = E(v + dv, w + dw) − E(v, w) for K perturbations, without cancellation.
 
     Parameters
     ----------
     activation : registry name, expression string or Activation
     x, y : array_like, shape (N,)
     v, w : array_like, shape (m,)
+        The point θ = (v, w).
     dv, dw : array_like, shape (K, m)
+        The K perturbations δ = (dv, dw).
     workers : int, optional
         Threads (default: the machine's cores).  Chunks of at most
-        :data:`CHUNK_ELEMENTS` K·m·N elements keep memory bounded for any K.
+        :data:`CHUNK_ELEMENTS` numbers per working array keep the memory at
+        ≈ 16 MiB per worker, plus a table of ≈ 11·m·N numbers, for any K.
 
     Returns
     -------
     ndarray, shape (K,)
+        ΔE_k, with an error of a few ε relative to the scale of the
+        second-order terms (see the module docstring): positive values stay
+        accurate down to |δ| ≈ 1e-8 where two float64 losses no longer differ.
+
+    Raises
+    ------
+    InvalidArgument
+        Shapes that do not match, non-finite entries, or ``workers`` < 1.
 
     Examples
     --------
+    A pure change of the output weight with y = 0, so r = z and
+    ΔE = (2 dv + dv²) ||z||² exactly:
+
     >>> import numpy as np
-    >>> d = delta_losses("swish", [0.1, 2, 3], [0, 0, 0], [1.0], [1.0], [[1e-9]], [[0.0]])
-    >>> bool(abs(d[0] - 2e-9 * np.sum(np.array([0.1, 2, 3]) / (1 + np.exp(-np.array([0.1, 2, 3]))) ** 2)) < 1e-20)
+    >>> x = np.array([0.1, 2, 3]); z = x / (1 + np.exp(-x))
+    >>> d = delta_losses("swish", x, np.zeros(3), [1.0], [1.0], [[1e-9]], [[0.0]])
+    >>> bool(abs(d[0] / ((2e-9 + 1e-18) * (z @ z)) - 1) < 1e-14)
     True
+
+    References
+    ----------
+    SPEC §7; Li, Ding & Sun, Proposition 4 and Example 2.
     """
     act = as_activation(activation)
-    x = np.asarray(x, dtype=float).ravel()
-    y = np.asarray(y, dtype=float).ravel()
-    v = np.asarray(v, dtype=float).ravel()
-    w = np.asarray(w, dtype=float).ravel()
-    dv = np.atleast_2d(np.asarray(dv, dtype=float))
-    dw = np.atleast_2d(np.asarray(dw, dtype=float))
+    x = _finite("x", x, 1)
+    y = _finite("y", y, 1)
+    v = _finite("v", v, 1)
+    w = _finite("w", w, 1)
+    dv = _finite("dv", dv, 2)
+    dw = _finite("dw", dw, 2)
     m, n = w.size, x.size
     if v.size != m or y.size != n:
-        raise InvalidArgument(f"v has {v.size} entries and w {m}; y has {y.size} and x {n}")
-    if dv.shape != dw.shape or dv.ndim != 2 or dv.shape[1] != m:
+        raise InvalidArgument(f"v has {v.size} entries and w {m}; y has {y.size} and x {n}: "
+                              "v, w must have the width m and x, y the N samples")
+    if dv.shape != dw.shape or dv.shape[1] != m:
         raise InvalidArgument(f"dv and dw must both have shape (K, {m}); got {dv.shape} and {dw.shape}")
-    u = np.outer(w, x)
-    s0 = act.numpy(0)(u)
-    r = v @ s0 - y
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, (int, np.integer))
+                                or workers < 1):
+        raise InvalidArgument(f"workers={workers!r} must be a positive integer")
+    plan = _Plan.make(act, x, y, v, w)
     k = dv.shape[0]
-    step = max(1, CHUNK_ELEMENTS // max(1, m * n))
+    step = max(1, CHUNK_ELEMENTS // max(n, (plan.orders[-1] + 1) * m))
     bounds = [(i, min(k, i + step)) for i in range(0, k, step)]
     out = np.empty(k)
-    workers = workers or min(len(bounds), os.cpu_count() or 1)
+    nw = min(len(bounds), workers or os.cpu_count() or 1)
 
     def run(b: tuple[int, int]) -> None:
-        out[b[0]:b[1]] = _chunk(act, x, r, v, u, s0, dv[b[0]:b[1]], dw[b[0]:b[1]])
+        out[b[0]:b[1]] = plan.chunk(np.ascontiguousarray(dv[b[0]:b[1]].T), np.ascontiguousarray(dw[b[0]:b[1]].T))
 
-    if workers <= 1 or len(bounds) == 1:
-        for b in bounds:
-            run(b)
+    if nw <= 1:
+        with _blas_threads(1 if workers == 1 else None):
+            for b in bounds:
+                run(b)
     else:
-        with ThreadPoolExecutor(workers) as pool:
+        # one BLAS thread per worker: the chunks' products are small, and two
+        # threaded BLAS calls side by side on two cores slow each other down
+        with ThreadPoolExecutor(nw, initializer=_one_blas_thread) as pool:
             list(pool.map(run, bounds))
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _blas_local() -> Any:
+    """OpenBLAS's ``openblas_set_num_threads_local`` from numpy's bundled copy, or None."""
+    import ctypes
+    import glob
+
+    here = os.path.dirname(np.__file__)
+    for path in glob.glob(os.path.join(here, "..", "numpy.libs", "*openblas*.so*")) + \
+            glob.glob(os.path.join(here, ".libs", "*openblas*.so*")):
+        try:
+            fn = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+        return fn
+    return None
+
+
+def _one_blas_thread() -> None:
+    """Thread-pool initializer: this worker's BLAS calls run on one thread."""
+    fn = _blas_local()
+    if fn is not None:
+        fn(1)
+
+
+@contextlib.contextmanager
+def _blas_threads(n: int | None) -> Iterator[None]:
+    """Limit BLAS to ``n`` threads for the calling thread only (no-op if None or unavailable)."""
+    fn = _blas_local() if n is not None else None
+    previous = fn(n) if fn is not None else None
+    try:
+        yield
+    finally:
+        if fn is not None and previous is not None and previous > 0:
+            fn(previous)
+
+
+def delta_sigma(activation: Activation | str, u: Any, h: Any) -> np.ndarray:
+    """σ(u + h) − σ(u) elementwise, accurate to rounding also for tiny h.
+
+    Taylor polynomial of order 8 in h where it is exact to rounding (the test
+    of :func:`taylor_steps` with x = 1), the plain difference elsewhere.
+
+    Examples
+    --------
+    >>> float(delta_sigma("exp", 0.0, 1e-12))  # doctest: +ELLIPSIS
+    1.0000000000005e-12
+    """
+    act = as_activation(activation)
+    u, h = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(h, dtype=float))
+    flat_u, flat_h = u.ravel(), h.ravel()
+    one = np.ones(1)
+    order = max(_orders(act))
+    c = _coefficients(act, flat_u, np.ones_like(flat_u), order + _EXTRA)
+    tau = np.minimum(_steps(c, order), _reach(act, flat_u, np.broadcast_to(one, flat_u.shape)))
+    small = np.abs(flat_h) <= tau
+    out = np.empty_like(flat_u)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out[~small] = act.numpy(0)(flat_u[~small] + flat_h[~small]) - c[0][~small]
+    hs = flat_h[small]
+    acc = np.zeros_like(hs)
+    for p in range(order, 0, -1):
+        acc = (acc + c[p][small]) * hs
+    out[small] = acc
+    return out.reshape(u.shape)
+
+
+def _finite(name: str, value: Any, ndim: int) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"{name}={value!r} must be an array of numbers") from None
+    arr = arr.ravel() if ndim == 1 else (arr.reshape(1, -1) if arr.ndim == 1 else arr)
+    if arr.ndim != ndim:
+        raise InvalidArgument(f"{name} must have {ndim} dimension(s); got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidArgument(f"{name} has a NaN or infinite entry")
+    return arr
