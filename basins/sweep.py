@@ -20,6 +20,8 @@ Sweep file, schema ``basins.sweep/1``
 Table 1 for the activation: ``class``, ``transition``, ``theorems``,
 ``reference``); ``rows``: one per m with ``m``, ``found`` (number of data sets
 with a verified basin), ``attempts``, ``constructions`` (keys that found one),
+``data`` ("seeded", or "construction's own x" for a construction such as
+Theorem 7 that holds only on a positive-measure set of inputs),
 ``reasons`` (why the others failed, first line each), ``paper`` (what the
 paper says at this m); ``widths_with``, ``widths_without``; ``observed``
 (``lower_bound``: the smallest m* consistent with what was found, i.e. one
@@ -148,37 +150,58 @@ def sweep_data(N: int, seed: int) -> np.ndarray:
             return x
 
 
+def _accepts_N(fn: Any) -> bool:
+    import inspect
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+    return "N" in params
+
+
 def _attempt(task: tuple[str, int, int, int, tuple[str, ...], int]) -> dict[str, Any]:
-    """One (m, data set): try each construction until one gives a verified case."""
+    """One (m, data set): try each construction until one gives a verified case.
+
+    Each construction is tried on the seeded inputs (sorted in decreasing
+    order, which only renumbers the samples) and, when it fails there and the
+    construction can generate its own N inputs (a keyword ``N``, e.g. Theorem
+    7, which holds for a positive-measure set of x only), on those.
+    """
     from .construct import CONSTRUCTIONS
     from .verify import verify_case
 
     text, N, m, data_seed, keys, samples = task
     act = as_activation(text)
-    x = sweep_data(N, data_seed)
+    x = np.sort(sweep_data(N, data_seed))[::-1].copy()
     reasons: dict[str, str] = {}
     for key in keys:
         fn = CONSTRUCTIONS[key][0]
-        try:
-            case = fn(act, x=x, width=m, seed=data_seed)
-        except BasinsError as exc:
-            reasons[key] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
-            continue
-        except TypeError as exc:  # a construction with another signature
-            reasons[key] = f"not attempted ({exc})"[:160]
-            continue
-        if case.m != m:
-            reasons[key] = f"built width {case.m}, not {m}"
-            continue
-        try:
-            status = verify_case(case, samples=samples, seed=data_seed).status
-        except BasinsError as exc:
-            status = f"failed ({exc})"
-        if status == "verified numerically":
-            return {"m": m, "seed": data_seed, "found": True, "construction": key, "reasons": reasons,
-                    "loss": case.loss, "witness_loss": None if case.witness is None else case.witness.loss}
-        reasons[key] = f"case built but verification {status}"
-    return {"m": m, "seed": data_seed, "found": False, "construction": None, "reasons": reasons}
+        sources = [("seeded", dict(x=x, width=m, seed=data_seed))]
+        if _accepts_N(fn):
+            sources.append(("construction's own x", dict(width=m, N=N, seed=data_seed)))
+        for source, kwargs in sources:
+            name = f"{key} ({source})"
+            try:
+                case = fn(act, **kwargs)
+            except BasinsError as exc:
+                reasons[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+                continue
+            except TypeError as exc:  # a construction with another signature
+                reasons[name] = f"not attempted ({exc})"[:160]
+                continue
+            if case.m != m or case.N != N:
+                reasons[name] = f"built (m, N) = ({case.m}, {case.N}), not ({m}, {N})"
+                continue
+            try:
+                status = verify_case(case, samples=samples, seed=data_seed).status
+            except BasinsError as exc:
+                status = f"failed ({exc})"
+            if status == "verified numerically":
+                return {"m": m, "seed": data_seed, "found": True, "construction": key, "data": source,
+                        "reasons": reasons, "loss": case.loss,
+                        "witness_loss": None if case.witness is None else case.witness.loss}
+            reasons[name] = f"case built but verification {status}"
+    return {"m": m, "seed": data_seed, "found": False, "construction": None, "data": None, "reasons": reasons}
 
 
 @dataclass(frozen=True)
@@ -204,6 +227,7 @@ class Sweep:
             reasons = sorted({r for a in at for r in a["reasons"].values()})
             out.append({"m": m, "found": len(found), "attempts": len(at),
                         "constructions": sorted({a["construction"] for a in found}),
+                        "data": sorted({a.get("data") or "" for a in found}),
                         "reasons": reasons[:3], "paper": paper_prediction(self.cls, m, self.N)})
         return out
 

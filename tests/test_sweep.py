@@ -112,3 +112,13 @@ def test_cli_sweep(tmp_path):
     assert r.exit_code == 0 and json.loads(r.output)["widths_with"] == []
     r = CliRunner().invoke(main, ["sweep", "--activation", "nosuchfunction(t)", "--N", "3"])
     assert r.exit_code == 1 and "Error" in r.output
+
+
+def test_sweep_piecewise_linear_matches_table1_row2():
+    from basins.construct import CONSTRUCTIONS
+    if not any(CONSTRUCTIONS[k][0].__name__ == "construct_theorem7" for k in CONSTRUCTIONS):
+        pytest.skip("Theorem 7 construction not registered")
+    # Table 1, row 2 / Theorem 7: basins exist for 2m + 1 ≤ N, i.e. m ≤ 2 when N = 5; none at m = N
+    s = sweep("shifted_relu", 5, trials=1, workers=2, samples=50)
+    assert s.widths_with == [1, 2]
+    assert s.consistent and s.to_dict()["observed"]["lower_bound"] == 3
