@@ -105,3 +105,28 @@ def test_errors(example2):
         search_path(example2.with_(witness=None), iterations=10)
     with pytest.raises(InvalidArgument, match="at least 2 numbers"):
         check_strictly_decreasing([1.0])
+
+
+def _registered():
+    from basins.construct import CONSTRUCTIONS
+    return sorted(CONSTRUCTIONS)
+
+
+@pytest.mark.parametrize("key", _registered())
+def test_every_registered_construction_comes_out_blocked(key):
+    # whatever Proposition 4 / Theorems 4, 6, 7 register: their default case must be blocked
+    from basins.construct import CONSTRUCTIONS
+    from basins.errors import BasinsError
+    fn = CONSTRUCTIONS[key][0]
+    case = None
+    for act in ("swish", "softplus", "shifted_relu", "tanh"):
+        try:
+            case = fn(act)
+            break
+        except (BasinsError, TypeError):
+            continue
+    if case is None:
+        pytest.skip(f"construction {key!r} needs arguments beyond an activation")
+    if case.m >= case.N:
+        pytest.skip("not a narrow case")
+    _check_blocked(case, search_path(case, iterations=150))
