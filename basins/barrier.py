@@ -209,8 +209,8 @@ def _descend(act: Activation, x: np.ndarray, y: np.ndarray, theta0: np.ndarray, 
     """Gradient descent with backtracking; stops below ``target`` or when stalled."""
     pts = [theta0]
     th = theta0
-    E, g = _loss_grad(act, x, y, th[None])
-    E, g = float(E[0]), g[0]
+    E0, g0 = _loss_grad(act, x, y, th[None])
+    E, g = float(E0[0]), g0[0]
     alpha = 1e-2 / max(1.0, float(np.linalg.norm(g)))
     for _ in range(max_steps):
         gn = float(np.linalg.norm(g))

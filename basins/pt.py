@@ -235,7 +235,7 @@ def random_problem(widths: Sequence[int], N: int, seed: int = 0, *, init: str = 
     X = rng.standard_normal((ws[0], int(N)))
     Y = rng.standard_normal((ws[-1], int(N)))
     net = deep_network(ws, "linear")
-    W = random_weights(net, seed=rng.integers(2**32)) if init == "random" else [np.zeros(s) for s in net.shapes]
+    W = random_weights(net, seed=int(rng.integers(2**32))) if init == "random" else [np.zeros(s) for s in net.shapes]
     return X, Y, W
 
 

@@ -26,7 +26,7 @@ def _load_case(ref: str) -> Any:
     if os.path.exists(ref) or os.sep in ref or ref.endswith(".json"):
         return load_case(ref)
     try:
-        from .. import cases  # shipped cases (installed package only)
+        from .. import cases  # type: ignore[attr-defined]  # shipped cases (installed package only)
     except ImportError:
         return load_case(ref)
     return cases.load(ref)
