@@ -279,6 +279,8 @@ def _default_zoom(case: Case, D: np.ndarray, H: np.ndarray, reach: float) -> np.
     Along 24 rays from the point (in coordinates scaled by the plane's
     Hessian diagonal) find where E first stops increasing; the zoom is 1.5
     times the nearest such distance, so the lowest rim of the basin shows.
+    Where σ overflows (E not finite) the ray ends there and the zoom stays
+    inside 0.9 times that distance.
     """
     H2 = D @ H @ D.T
     scale = 1.0 / np.sqrt(np.maximum(np.abs(np.diag(H2)), 1e-12 * max(1.0, float(np.max(np.abs(H2))))))
@@ -287,13 +289,21 @@ def _default_zoom(case: Case, D: np.ndarray, H: np.ndarray, reach: float) -> np.
     dirs = np.stack([np.cos(phi) * scale[0], np.sin(phi) * scale[1]], axis=1)          # (R, 2)
     st = dirs[:, None, :] * rho[None, :, None]                                         # (R, S, 2)
     de = _deltas(case, st.reshape(-1, 2) @ D).reshape(_RAYS, _RAY_STEPS)
-    first = []
+    rims, limits = [], []
     with np.errstate(invalid="ignore"):
         rising = np.diff(de, axis=1) > 0
-    for row in rising:
-        bad = np.nonzero(~row)[0]
-        first.append(rho[bad[0]] if bad.size else rho[-1])
-    r = 1.5 * min(first)
+    for row, ok in zip(de, rising):
+        bad = np.nonzero(~ok)[0]
+        if not bad.size:
+            continue
+        k = int(bad[0])
+        if np.isfinite(row[k]) and np.isfinite(row[k + 1]):
+            rims.append(rho[k])
+        else:
+            limits.append(rho[k])
+    r = 1.5 * min(rims) if rims else float(rho[-1])
+    if limits:
+        r = min(r, 0.9 * min(limits))
     if r < 1.5e-3 * 1.01:            # not a minimum along some ray: show a unit neighbourhood
         r = 1.0
     return r * scale
@@ -315,7 +325,9 @@ def loss_surface(case: Case | str | os.PathLike, *, plane: str | Sequence[Sequen
     wide, zoom : (s_min, s_max, t_min, t_max), optional
         The two windows in plane coordinates: (w_i, v_i) for the neuron
         plane, offsets from the point for the others.  By default the wide
-        window holds the point and the witness (projected) with a margin, and
+        window holds the point and, when the plane passes nearer to the
+        witness than the witness's projection lies from the point, the
+        witness's projection, with a margin; and
         the zoom is 1.5 times the distance from the point to the nearest place
         where the loss stops rising (the basin's lowest rim).
     resolution : int
@@ -376,7 +388,10 @@ def loss_surface(case: Case | str | os.PathLike, *, plane: str | Sequence[Sequen
     if "wide" not in boxes:
         zb = boxes["zoom"]
         zhalf = np.array([zb[1] - zb[0], zb[3] - zb[2]]) / 2
-        pts = np.array([p] + ([wit] if wit is not None else []))
+        # the witness frames the wide view when the plane passes near it (its distance from the plane
+        # is below its distance within the plane); a far off-plane projection would only blow the view up
+        near = wit is not None and off is not None and off <= float(np.hypot(wit[0] - p[0], wit[1] - p[1]))
+        pts = np.array([p] + ([wit] if near else []))
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = np.maximum(0.3 * (hi - lo), 4.0 * zhalf)
         boxes["wide"] = np.array([lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]])
@@ -585,8 +600,8 @@ def plot_case(case: Case | str | os.PathLike, output: str | os.PathLike, *,
                "witness": None if surf.witness is None else list(surf.witness),
                "witness off the plane by": surf.witness_offset, "loss": surf.loss,
                "wide": list(surf.wide.extent), "zoom": list(surf.zoom.extent),
-               "wide min E": float(np.nanmin(surf.wide.values)),
-               "zoom min E - E(point)": float(np.nanmin(surf.zoom.values))}
+               "wide min E": _finite_min(surf.wide.values),
+               "zoom min E - E(point)": _finite_min(surf.zoom.values)}
     return Picture(os.fspath(output), width, height, panels, marks, summary)
 
 
@@ -893,6 +908,12 @@ def plot_file(path: str | os.PathLike, output: str | os.PathLike, **options: Any
     dpi = options.get("dpi") or 100
     fn = plot_path if SCHEMAS[schema] == "plot_path" else plot_sweep
     return fn(data, output, dpi=dpi, source=src)
+
+
+def _finite_min(values: np.ndarray) -> float | None:
+    """The smallest finite value, or None when there is none (overflow everywhere)."""
+    ok = values[np.isfinite(values)]
+    return float(ok.min()) if ok.size else None
 
 
 def _finite(a: Any) -> float:

@@ -451,3 +451,20 @@ def test_cli_plot_errors_are_one_line_and_write_nothing(example2, tmp_path):
     res = runner.invoke(main, ["plot", str(src), "-o", str(out), "--directions", "1,0;0,1", "--plane", "hessian"])
     assert res.exit_code == 2 and "exclude each other" in res.output
     assert not out.exists()
+
+
+def test_default_windows_stay_finite_and_ignore_a_far_off_plane_witness():
+    """A shipped wide softplus case whose witness is ~1e6 away, far off the Hessian plane."""
+    import pathlib
+
+    src = pathlib.Path(__file__).resolve().parent.parent / "cases" / "softplus_m5_n24.json"
+    if not src.exists():
+        pytest.skip("shipped case softplus_m5_n24.json not present")
+    s = loss_surface(src, resolution=21)
+    assert s.plane == "hessian" and s.witness is not None
+    in_plane = math.hypot(*s.witness)
+    assert s.witness_offset > in_plane                      # the plane passes far from the witness...
+    lo_s, hi_s, lo_t, hi_t = s.wide.extent
+    assert not (lo_s <= s.witness[0] <= hi_s and lo_t <= s.witness[1] <= hi_t)   # ...so it does not frame the view
+    assert np.all(np.isfinite(s.zoom.values))                # the zoom stops short of σ's overflow
+    assert np.all(s.zoom.values >= 0)
