@@ -822,7 +822,7 @@ def plot_sweep(data: Mapping[str, Any], output: str | os.PathLike, *, dpi: int =
         found.append(f)
         attempts.append(a)
         paper.append(str(r.get("paper", "")))
-        names.append(", ".join(str(c) for c in (r.get("constructions") or [])))
+        names.append(", ".join(f"Thm {c}" if str(c).isdigit() else str(c) for c in (r.get("constructions") or [])))
     order = np.argsort(ms)
     ms_a = np.array(ms)[order]
     frac = np.array([found[i] / attempts[i] if attempts[i] else 0.0 for i in order])
