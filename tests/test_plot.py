@@ -433,6 +433,7 @@ def test_cli_plot_case_json(example2, tmp_path):
 
 
 def test_cli_plot_errors_are_one_line_and_write_nothing(example2, tmp_path):
+    pytest.importorskip("matplotlib")
     from click.testing import CliRunner
 
     from basins.cli import main
