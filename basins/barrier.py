@@ -232,19 +232,18 @@ def _descend(act: Activation, x: np.ndarray, y: np.ndarray, theta0: np.ndarray, 
     return pts
 
 
-def _string(act: Activation, x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray, images: int,
-            iterations: int) -> np.ndarray:
-    """Simplified string method between fixed ends a and b (images, 2m)."""
+def _string(act: Activation, x: np.ndarray, y: np.ndarray, S: np.ndarray, iterations: int) -> np.ndarray:
+    """Simplified string method with fixed ends, from the initial string S (images, 2m)."""
+    images = S.shape[0]
+    a, b = S[0].copy(), S[-1].copy()
     t = np.linspace(0.0, 1.0, images)
-    S = a[None, :] + t[:, None] * (b - a)[None, :]
     alpha = np.full(images - 2, 1e-3)
     for _ in range(iterations):
         inner = S[1:-1]
         E, g = _loss_grad(act, x, y, inner)
         gn = np.linalg.norm(g, axis=1)
-        step = alpha / np.maximum(gn, 1e-300)
         length = float(np.sum(np.linalg.norm(np.diff(S, axis=0), axis=1)))
-        step = np.minimum(step * gn, 0.5 * length / images) / np.maximum(gn, 1e-300)
+        step = np.minimum(alpha, 0.5 * length / images) / np.maximum(gn, 1e-300)
         cand = inner - step[:, None] * g
         Ec, _ = _loss_grad(act, x, y, cand)
         ok = np.isfinite(Ec) & (Ec < E)
@@ -261,10 +260,84 @@ def _string(act: Activation, x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.
     return S
 
 
+def _refined_string(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndarray, a: np.ndarray,
+                    b: np.ndarray, images: int, iterations: int, max_images: int, per_segment: int
+                    ) -> tuple[np.ndarray, list[float]]:
+    """The string, refined by inserting midpoints while its barrier keeps falling by > 1 %."""
+    t = np.linspace(0.0, 1.0, images)
+    S = a[None, :] + t[:, None] * (b - a)[None, :]
+    history: list[float] = []
+    best_S, best_top = S, np.inf
+    while True:
+        S = _string(act, x, y, S, iterations)
+        D, _ = _densify(S, per_segment)
+        top = float(np.max(path_losses(act, x, y, base, D)))
+        history.append(top)
+        improved = top < best_top - 0.01 * abs(best_top) if np.isfinite(best_top) else True
+        if top < best_top:
+            best_S, best_top = S, top
+        if not improved or 2 * S.shape[0] - 1 > max_images:
+            return best_S, history
+        mid = 0.5 * (S[:-1] + S[1:])
+        S = np.empty((2 * S.shape[0] - 1, S.shape[1]))
+        S[0::2] = best_S
+        S[1::2] = mid
+
+
+def _relax_perpendicular(act: Activation, x: np.ndarray, y: np.ndarray, p: np.ndarray, tangent: np.ndarray,
+                         steps: int = 30) -> np.ndarray:
+    """Lower E at p by gradient steps orthogonal to ``tangent`` (with backtracking)."""
+    tau = tangent / (np.linalg.norm(tangent) or 1.0)
+    E, g = _loss_grad(act, x, y, p[None])
+    E, g = float(E[0]), g[0]
+    alpha = 1e-2
+    for _ in range(steps):
+        d = g - (g @ tau) * tau
+        dn = float(np.linalg.norm(d))
+        if dn == 0:
+            break
+        while alpha > 1e-14:
+            cand = p - (alpha / dn) * d
+            Ec, gc = _loss_grad(act, x, y, cand[None])
+            if float(Ec[0]) < E:
+                break
+            alpha *= 0.5
+        else:
+            break
+        p, E, g = cand, float(Ec[0]), gc[0]
+        alpha *= 2.0
+    return p
+
+
+def _polish(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndarray, S: np.ndarray, rounds: int,
+            per_segment: int) -> np.ndarray:
+    """Lower the maximum of E along the polyline S: insert a vertex at the highest point of a
+    chord, or move the highest vertex, and relax it orthogonally to the path."""
+    S = S.copy()
+    for _ in range(rounds):
+        D, _ = _densify(S, per_segment)
+        dl = path_losses(act, x, y, base, D)
+        k = int(np.argmax(dl))
+        seg, r = divmod(k - 1, per_segment) if k > 0 else (0, per_segment - 1)
+        if k == 0 or k == len(dl) - 1:
+            break
+        if r == per_segment - 1:            # the maximum sits on vertex seg + 1
+            i = seg + 1
+            new = _relax_perpendicular(act, x, y, S[i], S[i + 1] - S[i - 1])
+            if np.array_equal(new, S[i]):
+                break
+            S[i] = new
+        else:                               # inside a chord: insert a vertex there and relax it
+            p = _relax_perpendicular(act, x, y, D[k], S[seg + 1] - S[seg])
+            S = np.vstack([S[:seg + 1], p[None, :], S[seg + 1:]])
+    return S
+
+
 # ------------------------------------------------------------------ public --
 
 def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images: int = 31,
-                iterations: int = 400, max_steps: int = 2000, per_segment: int = 16) -> PathSearch | PTPath:
+                iterations: int = 400, max_images: int = 61, polish: int = 300, max_steps: int = 2000,
+                per_segment: int = 16) -> PathSearch | PTPath:
     """Search a strictly decreasing path from a perturbed case point; else report the barrier.
 
     Parameters
@@ -275,7 +348,14 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
         Norm of the random perturbation θ_0 − θ̃ (seeded).
     seed : int
     images, iterations : int
-        Size and number of iterations of the string.
+        Initial size of the string and iterations per refinement.
+    max_images : int
+        The string is refined (midpoints inserted) while its barrier falls by
+        more than 1 % and it has at most this many images.
+    polish : int
+        Rounds that lower the highest point of the string: a vertex is
+        inserted at the top of a chord (or the top vertex is moved) and
+        relaxed orthogonally to the path.
     max_steps : int
         Steps of the gradient descent.
     per_segment : int
@@ -335,9 +415,13 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
         raise InvalidArgument("case has no witness, so no lower point to search a path to")
     wit = np.concatenate([np.asarray(case.witness.v, float), np.asarray(case.witness.w, float)])
     # 2. paths to the witness: the straight segment and the string; keep the lower maximum
+    string, history = _refined_string(act, x, y, theta, theta0, wit, images, iterations, max_images, per_segment)
+    string = _polish(act, x, y, theta, string, polish, per_segment)
+    details["string_refinements"] = [{"images": images * 2 ** k - (2 ** k - 1), "max_dE": h}
+                                     for k, h in enumerate(history)]
     best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
     for name, P in (("segment", np.vstack([theta0, wit])),
-                    ("string", _string(act, x, y, theta0, wit, images, iterations))):
+                    ("string", string)):
         D, L = _densify(P, per_segment if name == "string" else per_segment * images)
         dl = path_losses(act, x, y, theta, D)
         top = float(np.max(dl))
