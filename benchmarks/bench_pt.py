@@ -5,6 +5,7 @@ One command::
     python benchmarks/bench_pt.py            # the target: N = 1000, widths 1000, depth 3 (best of 3)
     python benchmarks/bench_pt.py --quick    # N = 200, widths 200 (seconds)
     python benchmarks/bench_pt.py --json     # the same figures as JSON
+    python benchmarks/bench_pt.py --blas-threads 2   # threaded BLAS (default 1, see below)
 
 Measured, each the best of ``--repeats`` runs (data generation excluded):
 
@@ -17,6 +18,9 @@ Measured, each the best of ``--repeats`` runs (data generation excluded):
 
 Timings depend on the load of the machine: on a shared machine they are
 inflated and noisy; re-run on an idle machine for the figures of record.
+BLAS runs single-threaded by default: with 2 cores and a load average near
+10, threaded OpenBLAS made the values-only SVD of the 1000 × 1000 T_H take
+0.8–10 s instead of 0.2 s.
 """
 
 from __future__ import annotations
@@ -26,6 +30,21 @@ import json
 import os
 import sys
 import time
+
+
+def _blas_threads_from_argv() -> str:
+    """``--blas-threads K`` must act before numpy is imported (OpenBLAS reads it at load)."""
+    argv = sys.argv
+    for i, a in enumerate(argv):
+        if a == "--blas-threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if a.startswith("--blas-threads="):
+            return a.split("=", 1)[1]
+    return "1"
+
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = _blas_threads_from_argv()
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -61,6 +80,7 @@ def run(N: int, repeats: int) -> dict:
         "barrier": {"case": "Example 2 (swish)", "seconds": t_bar, "status": r.status, "barrier": r.barrier},
         "repeats": repeats,
         "cpus": os.cpu_count(),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
         "note": "best of repeats on a possibly shared machine; re-run on an idle machine for figures of record",
     }
 
@@ -71,6 +91,9 @@ def main() -> None:
     ap.add_argument("--N", type=int, default=None, help="samples and widths of the wide benchmark (default 1000)")
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--blas-threads", default="1",
+                    help="BLAS/LAPACK threads (default 1: on a shared, loaded machine threaded OpenBLAS makes the "
+                         "SVD of T_H up to 30x slower; use 2 or more on an idle machine)")
     a = ap.parse_args()
     N = a.N or (200 if a.quick else 1000)
     res = run(N, a.repeats or (1 if a.quick else 3))
@@ -83,7 +106,7 @@ def main() -> None:
           + (f" (target < {w['target_seconds']:.0f} s)" if w["target_seconds"] else ""))
     print(f"pyramid widths {p['widths']}, N = 64: {p['seconds']:.2f} s, verified {p['verified']}, {p['points']} points")
     print(f"barrier {b['case']}: {b['seconds']:.2f} s, {b['status']}, barrier {b['barrier']:.4g}")
-    print(f"(best of {res['repeats']}; {res['note']})")
+    print(f"(best of {res['repeats']}, BLAS threads {res['blas_threads']}; {res['note']})")
 
 
 if __name__ == "__main__":

@@ -152,13 +152,19 @@ def test_errors():
 
 @pytest.mark.slow
 def test_benchmark_size_under_ten_seconds():
-    import time
-    widths = [1000, 1000, 1000, 1000, 1]
-    X, Y, W = random_problem(widths, 1000, seed=0)
-    t = time.perf_counter()
-    p = wide_path(widths, "tanh", X, Y, W)
-    assert p.verified
-    assert time.perf_counter() - t < 10.0
+    # the target: N = 1000, widths 1000, depth 3, verified path in under 10 s
+    # (run through the benchmark script, which keeps BLAS single-threaded; see its docstring)
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, os.path.join(root, "benchmarks", "bench_pt.py"), "--json",
+                          "--repeats", "1"], capture_output=True, text=True, check=True, timeout=600)
+    res = json.loads(out.stdout)
+    assert res["wide"]["N"] == 1000 and res["wide"]["verified"] is True
+    assert res["wide"]["end_loss"] < 1e-12
+    assert res["wide"]["seconds"] < 10.0
+    assert res["barrier"]["status"] == "blocked" and res["barrier"]["barrier"] > 0
 
 
 def test_dead_relu_units_are_named():
