@@ -49,6 +49,9 @@ HYPOTHESES: dict[str, str] = {
 #: Margins at or below this (all are scale-free, in [0, 1]) count as failed.
 TOLERANCE = 1e-9
 
+#: Above this m·(N − 2m) the choice of a avoids the linear program (see analyse_point).
+_LARGE = 20_000
+
 #: Exhaustive sign patterns for the choice of a are tried up to this width.
 _ENUMERATE_SIGNS_UP_TO = 6
 
@@ -60,13 +63,20 @@ class _Analysis:
     margin1: float            # smallest singular value of the unit-normalised z_i
     margin2: np.ndarray       # ||P_{S⊥} z″_i|| / ||z″_i||, per neuron
     dim_S: int
-    basis: np.ndarray         # (N, k) orthonormal basis of S⊥
+    basis: np.ndarray | None  # (N, k) orthonormal basis of S⊥ (None on the large path: see span)
     a: np.ndarray | None      # max-entry-normalised a, or None if none found
     margin_a: float           # min_i s_i (â·z″_i)/||z″_i|| with ||â||₂ = 1
     signs: np.ndarray | None  # s_i = sign(a·z″_i)
     z: np.ndarray
     z1: np.ndarray
     z2: np.ndarray
+    span: np.ndarray | None = None  # (N, dim S) orthonormal basis of S, when basis is None
+
+    def perp_norms(self, rows: np.ndarray) -> np.ndarray:
+        """||P_{S⊥} row|| for each row of ``rows``."""
+        if self.basis is not None:
+            return np.linalg.norm(rows @ self.basis, axis=-1)
+        return np.linalg.norm(rows - (rows @ self.span) @ self.span.T, axis=-1)
 
     @property
     def score(self) -> float:
@@ -102,6 +112,11 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
     when v is given and otherwise the best sign pattern (all patterns up to
     width 6, the one suggested by the leading singular vector beyond);
     then scale a so that its largest entry in absolute value is ±1.
+
+    Large problems (m·(N − 2m) > 20000, where the linear program and a full
+    basis of S⊥ would dominate the time) take the equal-margin rule instead:
+    a = Gᵀ(GGᵀ)⁻¹s with G the rows P_{S⊥} z″_i/||z″_i||, the minimum-norm a ⟂ S
+    with s_i (a·z″_i)/||z″_i|| = 1 for every i, from an economic QR of S.
     """
     act = as_activation(activation)
     x = np.asarray(x, dtype=float)
@@ -111,6 +126,8 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
     zn, _ = _unit_rows(z)
     margin1 = float(np.linalg.svd(zn.T, compute_uv=False).min()) if np.all(np.isfinite(zn)) else 0.0
     A, _ = _unit_rows(np.vstack([z, z1]))
+    if m * (n - 2 * m) > _LARGE and np.all(np.isfinite(A)):
+        return _analyse_large(A, z, z1, z2, margin1, v)
     q, r, _ = scipy.linalg.qr(A.T, mode="full", pivoting=True)
     d = np.abs(np.diag(r))
     dim_s = int(np.sum(d > 1e-10 * d[0])) if d.size and d[0] > 0 else 0
@@ -144,6 +161,35 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
     a = basis @ c
     a = a / np.max(np.abs(a))
     return _Analysis(margin1, margin2, dim_s, basis, a, margin_a, s, z, z1, z2)
+
+
+def _analyse_large(A: np.ndarray, z: np.ndarray, z1: np.ndarray, z2: np.ndarray, margin1: float,
+                   v: Any) -> _Analysis:
+    """:func:`analyse_point` for large m and N: economic QR of S, equal-margin a (no LP)."""
+    m = z.shape[0]
+    q, r, _ = scipy.linalg.qr(A.T, mode="economic", pivoting=True)
+    d = np.abs(np.diag(r))
+    dim_s = int(np.sum(d > 1e-10 * d[0])) if d.size and d[0] > 0 else 0
+    span = q[:, :dim_s]
+    z2n, _ = _unit_rows(z2)
+    G = z2n - (z2n @ span) @ span.T          # rows P_{S⊥} z″_i/||z″_i||, (m, N)
+    margin2 = np.linalg.norm(G, axis=1)
+    empty = _Analysis(margin1, margin2, dim_s, None, None, 0.0, None, z, z1, z2, span)
+    if dim_s >= z.shape[1] or margin2.min() <= TOLERANCE:
+        return empty
+    if v is not None:
+        s = np.sign(np.asarray(v, dtype=float))
+    else:
+        s = np.sign(G @ np.linalg.svd(G, full_matrices=False)[2][0])
+        s = np.where(s == 0, 1.0, s)
+    lam = np.linalg.lstsq(G @ G.T, s, rcond=None)[0]
+    a = G.T @ lam
+    a -= span @ (span.T @ a)                 # back onto S⊥ against rounding
+    na = float(np.linalg.norm(a))
+    margin_a = float(np.min(s * (G @ a)) / na) if na > 0 else 0.0
+    if margin_a <= TOLERANCE:
+        return empty
+    return _Analysis(margin1, margin2, dim_s, None, a / np.max(np.abs(a)), margin_a, s, z, z1, z2, span)
 
 
 def _c2_margin(act: Activation, pre: np.ndarray) -> tuple[float, float | None]:
@@ -215,7 +261,7 @@ def _search_w(act: Activation, x: np.ndarray, m: int, v: np.ndarray | None, seed
     return w, an, {"seed": seed, "trials": trials, "candidates": tried, "score": an.score}
 
 
-def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, basis: np.ndarray,
+def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _Analysis,
              a: np.ndarray, yhat: np.ndarray, M: float, w0: float | None
              ) -> tuple[float, np.ndarray, np.ndarray, float, dict[str, Any]]:
     """Choose w_0 (the best on a grid unless given) and the least-squares witness."""
@@ -229,7 +275,7 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, basis
         ok &= nz > 1e-3 * np.max(nz[ok], initial=0.0)  # a vanishing z_0 asks for a huge, ill-conditioned ṽ_1
         # condition 3 margin of each candidate
         m3 = np.zeros(grid.size)
-        m3[ok] = np.linalg.norm((zg[ok] / nz[ok, None]) @ basis, axis=1)
+        m3[ok] = an.perp_norms(zg[ok] / nz[ok, None])
         gain = np.full(grid.size, -np.inf)
         good = ok & (m3 > 1e-6)
         gain[good] = (zg[good] @ y) ** 2 / nz[good] ** 2
@@ -238,7 +284,7 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, basis
         w0 = float(grid[int(np.argmax(gain))])
     z0 = act.numpy(0)(w0 * x)
     nz0 = float(np.linalg.norm(z0))
-    margin3 = float(np.linalg.norm((z0 / nz0) @ basis)) if nz0 > 0 else 0.0
+    margin3 = float(an.perp_norms(z0 / nz0)) if nz0 > 0 else 0.0
     if not np.all(np.isfinite(z0)) or margin3 <= TOLERANCE:
         raise _fail("condition 3", f"w_0={w0!r} gives z_0 in S (margin {margin3:.3g})")
     s = float(a @ z0)
@@ -406,7 +452,7 @@ def construct_prop4(
     if not np.all(np.isfinite(y)):
         raise InvalidArgument(f"M={M!r} makes y overflow")
     loss = net_loss(act, x, y, v_out, w_arr)
-    w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an.basis, a, yhat, M, w0)
+    w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0)
     _require_c2(act, w0_used * x, "w_0 x_j")
     wloss = net_loss(act, x, y, vw, ww)
     if not wloss < loss:

@@ -27,9 +27,9 @@ is evaluated directly (absolute error ≈ ε|σ|, no first-order part left) and
 added to Δ_k, its first-order part staying in the matrix product.
 
 **When is Taylor exact to rounding?**  Order P is used for |dw_ki| ≤ τ_i(P),
-the largest step at which the next two Taylor terms, |c_{P+1,i}| s^{P+1} +
-|c_{P+2,i}| s^{P+2}, stay below ε times the leading ones |c_0| + |c_1| s +
-|c_2| s² for every sample — the rounding error of the direct difference — and
+the largest step at which each of the next two Taylor terms, |c_{P+1,i}| s^{P+1}
+and |c_{P+2,i}| s^{P+2}, stays below ε/2 times the larger of the leading ones
+|c_0|, |c_1| s for every sample — the rounding error of the direct difference — and
 at which no breakpoint or non-smooth point of σ lies between u_ij and
 u_ij + s x_j.  Each chunk uses the smallest order of :data:`TAYLOR_ORDERS`
 that covers all its perturbations.  These are floating-point estimates, not
@@ -106,30 +106,20 @@ def _reach(act: Activation, u: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def _steps(c: np.ndarray, order: int) -> np.ndarray:
-    """τ(order) per entry: the largest s with remainder(s) ≤ ε·leading(s) (bisection in log s)."""
+    """τ(order) per entry: the largest s at which each of the next two Taylor terms
+    |c_q| s^q (q = P+1, P+2) stays below ε/2 · max(|c_0|, |c_1| s) (closed form)."""
     a = np.abs(c)
     with np.errstate(invalid="ignore", over="ignore"):
         finite = np.all(np.isfinite(a), axis=0)
     a = np.where(finite, a, 0.0)
-    lo = np.full(a.shape[1:], -40.0)
-    hi = np.full(a.shape[1:], 6.0)
-
-    def holds(ls: np.ndarray) -> np.ndarray:
-        s = np.exp(ls)
-        rem = a[order + 1] * s ** (order + 1) + a[order + 2] * s ** (order + 2)
-        lead = a[0] + a[1] * s + a[2] * s * s
-        return rem <= _EPS * lead
-
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        everywhere = holds(hi)
-        for _ in range(48):
-            mid = 0.5 * (lo + hi)
-            ok = holds(mid)
-            lo = np.where(ok, mid, lo)
-            hi = np.where(ok, hi, mid)
-        tau = np.where(holds(lo), np.exp(lo), 0.0)
-    tau = np.where(everywhere, np.inf, tau)
-    return np.where(finite, tau, 0.0)
+    tau = np.full(a.shape[1:], np.inf)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore", under="ignore"):
+        for q in (order + 1, order + 2):
+            # a_q s^q ≤ ε/2 a_0  ⟺  s ≤ (ε a_0 / 2 a_q)^(1/q);   a_q s^q ≤ ε/2 a_1 s  ⟺  s ≤ (ε a_1 / 2 a_q)^(1/(q-1))
+            by0 = (0.5 * _EPS * a[0] / a[q]) ** (1.0 / q)
+            by1 = (0.5 * _EPS * a[1] / a[q]) ** (1.0 / (q - 1))
+            tau = np.minimum(tau, np.where(a[q] > 0, np.fmax(by0, by1), np.inf))
+    return np.where(finite, np.nan_to_num(tau, nan=0.0, posinf=np.inf), 0.0)
 
 
 def taylor_steps(activation: Activation | str, x: Any, w: Any) -> dict[int, np.ndarray]:

@@ -7,6 +7,7 @@ Only the ball-arithmetic certificates may be called *certified*.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from .case import Case
 from .errors import InvalidArgument
-from .network import gradient_mp, hessian, hessian_mp, loss_mp
+from .network import gradient, gradient_mp, hessian, hessian_mp, loss_mp, output
 from .sampling import delta_losses
 
 __all__ = ["Check", "Verification", "verify_case", "DEFAULT_RADII", "VERIFIED", "FAILED"]
@@ -26,6 +27,10 @@ FAILED = "failed"
 
 #: Up to this size (2m) the Hessian's eigenvalues are computed in mpmath itself.
 _MP_EIG_MAX = 40
+
+#: Above this m²·N the loss, gradient and Hessian are evaluated in float64 (the
+#: pure-Python 50-digit Hessian costs O(m²N) mpmath operations: hours at m = 500, N = 2000).
+_MP_WORK_MAX = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -69,8 +74,18 @@ def _mp_str(x: Any, digits: int = 20) -> str:
     return mpmath.nstr(x, digits)
 
 
-def _spectrum(H: mpmath.matrix, dps: int) -> tuple[float, float, str]:
-    """(smallest, largest eigenvalue, method) of a symmetric mpmath matrix."""
+def _float64_derivatives(act: Any, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.ndarray
+                         ) -> tuple[Any, np.ndarray, np.ndarray]:
+    """E (correctly rounded sum of the float64 residuals²), ∇E and ∇²E in float64, for large m²N."""
+    r = output(act, x, v, w) - y
+    return mpmath.mpf(math.fsum(r * r)), gradient(act, x, y, v, w), hessian(act, x, y, v, w)
+
+
+def _spectrum(H: Any, dps: int) -> tuple[float, float, str]:
+    """(smallest, largest eigenvalue, method) of a symmetric mpmath (or float64) matrix."""
+    if isinstance(H, np.ndarray):
+        ev_f = np.linalg.eigvalsh(H)
+        return float(ev_f[0]), float(ev_f[-1]), f"entries and eigenvalues in float64 (m²N > {_MP_WORK_MAX:.0e})"
     n = H.rows
     with mpmath.workdps(dps):
         if n <= _MP_EIG_MAX:
@@ -120,25 +135,34 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     checks: list[Check] = []
     figures: dict[str, Any] = {"dps": dps, "radii": list(map(float, radii)), "samples": samples, "seed": seed}
 
+    large = m * m * x.size > _MP_WORK_MAX
+    prec = f"{dps} digits" if not large else f"float64 (m²N > {_MP_WORK_MAX:.0e})"
+    figures["precision"] = prec
     with mpmath.workdps(dps):
-        E = loss_mp(act, x, y, v, w, dps)
-        g = gradient_mp(act, x, y, v, w, dps)
-        H = hessian_mp(act, x, y, v, w, dps)
+        if large:
+            E, g, H = _float64_derivatives(act, x, y, v, w)
+        else:
+            E = loss_mp(act, x, y, v, w, dps)
+            g = gradient_mp(act, x, y, v, w, dps)
+            H = hessian_mp(act, x, y, v, w, dps)
         gnorm = mpmath.sqrt(mpmath.fsum(gi * gi for gi in g))
         figures["loss"] = _mp_str(E)
         figures["gradient norm"] = float(gnorm)
         rel = abs(E - mpmath.mpf(case.loss)) / max(abs(E), mpmath.mpf(1e-300))
         checks.append(Check("loss", bool(rel <= 1e-9), float(E),
-                            f"E = {_mp_str(E, 17)} at {dps} digits; stored {case.loss!r} (relative difference {float(rel):.2e})"))
+                            f"E = {_mp_str(E, 17)} in {prec}; stored {case.loss!r} (relative difference {float(rel):.2e})"))
         lam_min, lam_max, how = _spectrum(H, dps)
         figures["hessian"] = {"min eigenvalue": lam_min, "max eigenvalue": lam_max, "method": how}
         pd = lam_min > 0 and lam_min > 1e-13 * abs(lam_max)
         checks.append(Check("hessian", bool(pd), lam_min,
                             f"smallest eigenvalue {lam_min:.6g}, largest {lam_max:.6g} ({how})"))
         try:
-            step = mpmath.lu_solve(H, mpmath.matrix(g))
-            step_norm = float(mpmath.norm(step))
-        except ZeroDivisionError:
+            if large:
+                step_norm = float(np.linalg.norm(np.linalg.solve(H, g)))
+            else:
+                step = mpmath.lu_solve(H, mpmath.matrix(g))
+                step_norm = float(mpmath.norm(step))
+        except (ZeroDivisionError, np.linalg.LinAlgError):
             step_norm = float("inf")
         scale = 1.0 + float(np.linalg.norm(theta))
         figures["newton step"] = step_norm
@@ -146,7 +170,11 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
                             f"|∇E| = {float(gnorm):.3g}; Newton step |H⁻¹∇E| = {step_norm:.3g} "
                             f"(a critical point this close; bound 1e-8·(1+|θ|) = {1e-8 * scale:.3g})"))
         if case.witness is not None:
-            Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
+            if large:
+                rw = output(act, x, case.witness.v, case.witness.w) - y
+                Ew = mpmath.mpf(math.fsum(rw * rw))
+            else:
+                Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
             figures["witness loss"] = _mp_str(Ew)
             checks.append(Check("witness", bool(Ew < E), float(Ew),
                                 f"E(witness) = {_mp_str(Ew, 12)} < E = {_mp_str(E, 12)}" if Ew < E else
