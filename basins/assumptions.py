@@ -23,7 +23,7 @@ Assumption 4 and Theorem 8 (Appendix B).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

@@ -51,12 +51,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import scipy.linalg
 
-from .activations import Activation, as_activation
+from .activations import Activation
 from .assumptions import check_assumption4
 from .case import write_json_atomic
 from .deep import DeepNetwork, deep_network, forward, random_weights
@@ -71,6 +71,7 @@ __all__ = [
     "pyramid_path",
     "random_problem",
     "hex_array",
+    "check_path",
 ]
 
 PATH_SCHEMA = "basins.path/1"
@@ -681,3 +682,116 @@ def decreasing_path(widths: Sequence[int], activation: Any, X: Any, Y: Any,
         kwargs.pop("h0", None)
         return wide_path(widths, activation, X, Y, weights, **kwargs)
     return pyramid_path(widths, activation, X, Y, weights, **kwargs)
+
+
+# ------------------------------------------------------------------ check --
+
+def _unhex(a: Any) -> np.ndarray:
+    if isinstance(a, str):
+        return np.array(float.fromhex(a))
+    return np.array([_unhex(b) for b in a], dtype=float)
+
+
+def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Re-verify a ``basins.path/1`` record from what generates its points, independently of how it was made.
+
+    Constructive paths ("wide", "pyramid"): the network, data, W^p and the end
+    layer are read from the float.hex generator; the loss is recomputed by
+    the forward pass at every stored λ (the segment in W_{H+1} for "wide", (76)
+    for "pyramid") and compared with the stored losses; the decrease is checked
+    where the predicted drop exceeds four times the stored rounding floor, and
+    E(W(1)) against that floor.  Searched paths ("descent", "barrier"): the
+    losses at the polyline's points are recomputed and the stored barrier is
+    compared with max E − E(start) over them.
+
+    Returns
+    -------
+    dict
+        ``ok`` and the individual ``checks`` (name → bool).
+
+    Raises
+    ------
+    CaseFormatError
+        The record is not a ``basins.path/1`` record or lacks its generator.
+
+    References
+    ----------
+    Li, Ding & Sun, Definition 2, Theorem 2 and the path (76).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> p = wide_path([2, 6, 1], "tanh", rng.standard_normal((2, 5)), rng.standard_normal((1, 5)), samples=21)
+    >>> check_path(p.to_dict())["ok"]
+    True
+    """
+    from .errors import CaseFormatError
+    if not isinstance(record, Mapping) or record.get("schema") != PATH_SCHEMA:
+        raise CaseFormatError(f"record with schema={record.get('schema') if isinstance(record, Mapping) else None!r} "
+                              f"is not a {PATH_SCHEMA} record")
+    gen = record.get("generator") or {}
+    kind = record.get("kind")
+    checks: dict[str, bool] = {}
+    losses = np.asarray(record.get("losses", []), dtype=float)
+    try:
+        if kind in ("wide", "pyramid"):
+            if "perturbed_weights" not in gen:
+                raise CaseFormatError("the path record has no weights (written with --no-weights): cannot re-check")
+            net = deep_network(record["network"]["widths"], record["network"]["activations"])
+            X, Y = _unhex(gen["X"]), _unhex(gen["Y"])
+            Wp = [_unhex(W) for W in gen["perturbed_weights"]]
+            end = _unhex(gen["end_layer"])
+            lambdas = np.asarray(record["lambdas"], dtype=float)
+            layer = int(gen["changed_layer"])
+            again = np.empty(lambdas.size)
+            if kind == "wide":
+                for k, lam in enumerate(lambdas):
+                    Wl = list(Wp)
+                    Wl[-1] = Wp[-1] + lam * (end - Wp[-1])
+                    R = forward(net, Wl, X)[-1] - Y
+                    again[k] = float(np.sum(R * R))
+            else:
+                h0 = layer - 1
+                directions = {h: check_assumption4(net.activations[h - 1]).direction for h in range(h0 + 1, net.depth + 1)}
+                Ts, Us = _forward_all(net, Wp, X)
+                P = _prepare76(net, Wp, X, h0, directions, (Ts, Us, _LeftInverse(Ts[h0])))
+                for k, lam in enumerate(lambdas):
+                    Wl = list(Wp)
+                    Wl[h0] = _layer76(net, Wp, P, Y, float(lam))
+                    R = forward(net, Wl, X)[-1] - Y
+                    again[k] = float(np.sum(R * R))
+                checks["end layer is W_{h0+1}(1)"] = bool(np.allclose(Wl[h0], end, rtol=1e-8, atol=1e-12))
+            floor = float(record.get("rounding_floor") or 0.0)
+            R0 = forward(net, Wp, X)[-1] - Y
+            E0 = float(np.sum(R0 * R0))                     # E(W^p), the start of the path
+            checks["λ increases from 0 to 1"] = bool(lambdas.size >= 2 and lambdas[0] == 0 and lambdas[-1] == 1
+                                                     and np.all(np.diff(lambdas) > 0))
+            checks["losses reproduce"] = bool(losses.shape == again.shape and
+                                              np.all(np.abs(again - losses) <= 10 * floor + 1e-9 * max(1.0, E0)))
+            predicted = (1 - lambdas) ** 2 * E0
+            resolved = np.abs(predicted[:-1] - predicted[1:]) > 4 * floor
+            checks["strictly decreasing"] = bool(np.all(np.diff(again)[resolved] < 0))
+            checks["end loss is 0 up to rounding"] = bool(again[-1] <= 10 * floor + 1e-300)
+        elif kind in ("descent", "barrier"):
+            from . import network as net1
+            pts = np.array([_unhex(p) for p in gen["points"]])
+            x, y = _unhex(gen["x"]), _unhex(gen["y"])
+            act = record["network"]["activations"][0]
+            m = pts.shape[1] // 2
+            E = np.array([net1.loss(act, x, y, p[:m], p[m:]) for p in pts])
+            checks["start loss reproduces"] = bool(np.isclose(E[0], record["start_loss"], rtol=1e-12, atol=1e-12))
+            checks["end loss reproduces"] = bool(np.isclose(E[-1], record["end_loss"], rtol=1e-9, atol=1e-12))
+            if kind == "descent":
+                checks["strictly decreasing at the points"] = bool(np.all(np.diff(E) < 0))
+            if record.get("barrier") is not None:
+                top = float(record["barrier"]["max_loss"])
+                checks["no point above the stored maximum"] = bool(np.all(E <= top * (1 + 1e-12) + 1e-12))
+                checks["barrier = max − start"] = bool(np.isclose(top - record["start_loss"],
+                                                                  record["barrier"]["value"], rtol=1e-6, atol=1e-9))
+        else:
+            raise CaseFormatError(f"kind={kind!r} is not one of wide, pyramid, descent, barrier")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CaseFormatError(f"the path record is malformed: {type(exc).__name__}: {exc}") from None
+    return {"ok": all(checks.values()), "kind": kind, "checks": checks,
+            "guarantee": "floating-point recomputation: verified numerically, not certified"}

@@ -130,3 +130,15 @@ def test_every_registered_construction_comes_out_blocked(key):
     if case.m >= case.N:
         pytest.skip("not a narrow case")
     _check_blocked(case, search_path(case, iterations=150))
+
+
+def test_check_path_on_a_barrier_record(example2):
+    import json
+
+    from basins.pt import check_path
+    r = search_path(example2, iterations=100)
+    d = json.loads(r.to_json())
+    assert check_path(d)["ok"] is True
+    d["barrier"]["value"] *= 0.5          # a claimed barrier lower than the path's rise
+    res = check_path(d)
+    assert res["ok"] is False and res["checks"]["barrier = max − start"] is False

@@ -227,3 +227,79 @@ def test_cli_errors(tmp_path):
     assert r.exit_code == 2 and "give --widths and --samples" in r.output
     r = _run(["pt", "--case", str(tmp_path / "no-such-case.json")])
     assert r.exit_code == 1 and "cannot be read" in r.output
+
+
+# ------------------------------------------------------ check_path oracle --
+
+def _tamper_hex(a, factor):
+    return (float.fromhex(a) * factor).hex()
+
+
+@pytest.fixture(scope="module")
+def wide_record():
+    X, Y, W = random_problem([2, 8, 1], 6, seed=9)
+    return wide_path([2, 8, 1], "swish", X, Y, W, samples=31).to_dict()
+
+
+def test_check_path_accepts_good_records(wide_record):
+    from basins.pt import check_path
+    assert check_path(wide_record)["ok"] is True
+    X, Y, W = random_problem([2, 8, 4, 1], 6, seed=9)
+    pyr = pyramid_path([2, 8, 4, 1], ["tanh", "sinh(t)"], X, Y, W, samples=11).to_dict()
+    res = check_path(json.loads(json.dumps(pyr)))
+    assert res["ok"] is True and res["kind"] == "pyramid"
+
+
+@pytest.mark.parametrize("broken,failing", [
+    ("end_layer", "end loss is 0 up to rounding"),
+    ("losses", "losses reproduce"),
+    ("increase", "strictly decreasing"),
+], ids=["moved end", "edited losses", "increasing path"])
+def test_check_path_rejects_broken_records(wide_record, broken, failing):
+    from basins.pt import check_path
+    d = json.loads(json.dumps(wide_record))
+    if broken == "end_layer":
+        d["generator"]["end_layer"][0][0] = _tamper_hex(d["generator"]["end_layer"][0][0], 1.01)
+    elif broken == "losses":
+        d["losses"][5] *= 1.01
+    else:  # run the path backwards, losses and all: it then rises
+        d["lambdas"] = d["lambdas"][::-1]
+        d["losses"] = d["losses"][::-1]
+    res = check_path(d)
+    assert res["ok"] is False and res["checks"][failing] is False
+
+
+def test_check_path_format_errors(wide_record):
+    from basins.errors import CaseFormatError
+    from basins.pt import check_path
+    with pytest.raises(CaseFormatError, match="is not a basins.path/1 record"):
+        check_path({"schema": "basins.case/1"})
+    d = json.loads(json.dumps(wide_record))
+    del d["generator"]["perturbed_weights"]
+    with pytest.raises(CaseFormatError, match="no weights"):
+        check_path(d)
+    d = json.loads(json.dumps(wide_record))
+    d["kind"] = "spiral"
+    with pytest.raises(CaseFormatError, match="kind='spiral'"):
+        check_path(d)
+    d = json.loads(json.dumps(wide_record))
+    del d["lambdas"]
+    with pytest.raises(CaseFormatError, match="malformed"):
+        check_path(d)
+
+
+def test_cli_check(tmp_path, wide_record):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(wide_record))
+    r = _run(["pt", "--check", str(good)])
+    assert r.exit_code == 0 and "verified numerically" in r.output
+    d = json.loads(json.dumps(wide_record))
+    d["losses"][3] *= 2
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d))
+    r = _run(["pt", "--check", str(bad)])
+    assert r.exit_code == 1 and "fails: losses reproduce" in r.output
+    nojson = tmp_path / "x.json"
+    nojson.write_text("{")
+    r = _run(["pt", "--check", str(nojson)])
+    assert r.exit_code == 1 and "cannot be read as JSON" in r.output

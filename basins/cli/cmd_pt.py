@@ -69,6 +69,28 @@ def _summary_search(r: Any) -> str:
     return "\n".join(lines)
 
 
+def _check_file(path: str, as_json: bool) -> None:
+    import json
+
+    from ..errors import CaseFormatError, VerificationFailed
+    from ..pt import check_path
+    try:
+        with open(path, encoding="utf-8") as fh:
+            record = json.load(fh)
+    except (OSError, ValueError) as exc:
+        raise CaseFormatError(f"path file {path!r} cannot be read as JSON: {exc}") from None
+    res = check_path(record)
+    if as_json:
+        emit_json(res)
+    else:
+        for name, ok in res["checks"].items():
+            click.echo(f"  {'ok  ' if ok else 'FAIL'} {name}")
+        click.echo(f"{res['kind']} path: {'verified numerically' if res['ok'] else 'check failed'}")
+    if not res["ok"]:
+        failed = [k for k, v in res["checks"].items() if not v]
+        raise VerificationFailed(f"path file {path!r} fails: {', '.join(failed)}", check=failed[0])
+
+
 @main.command("pt")
 @click.option("--widths", "widths_text", default=None, help="d0,d1,...,dH,dout of a deep network (wide: dH ≥ N).")
 @click.option("--activation", "-a", default="tanh", show_default=True,
@@ -84,14 +106,16 @@ def _summary_search(r: Any) -> str:
 @click.option("--case", "case_ref", default=None, help="A case file (or shipped case name): search a path from it.")
 @click.option("--perturbation", type=float, default=1e-4, show_default=True,
               help="With --case: size of the perturbation of the case's point.")
+@click.option("--check", "check_file", type=click.Path(dir_okay=False), default=None,
+              help="Re-verify a path file (basins.path/1) from its generator and exit.")
 @click.option("--no-weights", is_flag=True, help="Leave the weights out of the path file (losses only).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the path (schema basins.path/1) here, atomically.")
 @json_option
 @handle_errors
 def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, delta: float, init: str,
-           h0: int | None, points: int | None, case_ref: str | None, perturbation: float, no_weights: bool,
-           output: str | None, as_json: bool) -> None:
+           h0: int | None, points: int | None, case_ref: str | None, perturbation: float, check_file: str | None,
+           no_weights: bool, output: str | None, as_json: bool) -> None:
     """Property PT: a strictly decreasing path to the global infimum, or the barrier.
 
     Wide networks (--widths with dH ≥ N, or a pyramid after a wide layer):
@@ -104,6 +128,9 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, d
     from ..barrier import search_path
     from ..pt import decreasing_path, random_problem
 
+    if check_file is not None:
+        _check_file(check_file, as_json)
+        return
     if case_ref is not None:
         if widths_text is not None:
             raise click.UsageError("give either --case or --widths, not both")
