@@ -669,7 +669,7 @@ def pyramid_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights
 
 def decreasing_path(widths: Sequence[int], activation: Any, X: Any, Y: Any,
                     weights: Sequence[Any] | None = None, **kwargs: Any) -> PTPath:
-    """The wide path when d_H ≥ N, else the pyramid path of Theorem 3 when Assumption 3 holds.
+    """The wide path when d_H ≥ N (and no other ``h0`` is asked for), else the pyramid path of Theorem 3.
 
     References
     ----------
@@ -678,7 +678,7 @@ def decreasing_path(widths: Sequence[int], activation: Any, X: Any, Y: Any,
     net = deep_network(widths, activation)
     Xa = np.asarray(X, dtype=float)
     N = Xa.shape[-1]
-    if net.widths[-2] >= N:
+    if net.widths[-2] >= N and kwargs.get("h0") in (None, net.depth):
         kwargs.pop("h0", None)
         return wide_path(widths, activation, X, Y, weights, **kwargs)
     return pyramid_path(widths, activation, X, Y, weights, **kwargs)

@@ -303,3 +303,11 @@ def test_cli_check(tmp_path, wide_record):
     nojson.write_text("{")
     r = _run(["pt", "--check", str(nojson)])
     assert r.exit_code == 1 and "cannot be read as JSON" in r.output
+
+
+def test_decreasing_path_honours_h0():
+    X, Y, W = random_problem([2, 8, 6, 1], 5, seed=4)
+    p = decreasing_path([2, 8, 6, 1], ["tanh", "sinh(t)"], X, Y, W, h0=1, samples=11)
+    assert p.kind == "pyramid" and p.layer == 2 and p.verified
+    q = decreasing_path([2, 8, 6, 1], ["tanh", "sinh(t)"], X, Y, W, samples=11)
+    assert q.kind == "wide" and q.layer == 3
