@@ -35,9 +35,15 @@ Path file, schema ``basins.path/1`` (also written by :mod:`basins.barrier`)
 ``barrier``       null, or {"value": max E on the path − E(start),
                   "max_loss", "at": λ of the maximum} for a blocked search
 ``generator``     what generates the points exactly: the formula, the changed
-                  layer (1-based), X, Y, W^p and the end layer as float.hex
-                  (constructive paths), or the list of points θ (searches)
+                  layer (1-based), X, Y, W^p ("perturbed_weights") and the end
+                  layer as float.hex (constructive paths), or x, y and the
+                  polyline's "points" θ = (v, w) as float.hex (searches)
 ``verification``  "verified numerically" or "failed"
+``assumptions``   (``basins pt --widths`` only) Assumption 2 per activation and
+                  the full-rank reachability of the first layer
+
+:func:`check_path` re-verifies a record from its generator alone
+(``basins pt --check path.json``).
 
 References
 ----------
