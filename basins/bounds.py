@@ -67,8 +67,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -78,24 +79,24 @@ from .case import Case
 from .errors import HypothesisFailed, InvalidArgument, NotApplicable, VerificationFailed
 
 __all__ = [
-    "HYPOTHESES",
-    "FACTORS",
     "DEFAULT_RTOL",
+    "FACTORS",
+    "GS_TOL_FACTOR",
+    "HYPOTHESES",
     "UNDECIDED_FRACTION",
-    "ValueIdentity",
     "DeepFormula",
     "ResNetValue",
-    "rank_tolerance",
-    "gradient_basis_value",
-    "check_value_identity",
+    "ValueIdentity",
     "assert_value_identity",
-    "network_value_identity",
     "case_value_identity",
-    "deep_value_identity",
+    "check_value_identity",
     "deep_d_blocks",
-    "gram_schmidt_value",
-    "GS_TOL_FACTOR",
     "deep_theorem1",
+    "deep_value_identity",
+    "gradient_basis_value",
+    "gram_schmidt_value",
+    "network_value_identity",
+    "rank_tolerance",
     "resnet_value",
 ]
 
@@ -327,7 +328,7 @@ def _mp_figures(J: list[list[Any]], r: list[Any], yhat: list[Any], dps: int,
             else mpmath.mpf(rank_tol)
         k = sum(1 for sv in svals if sv > tol)
         y = [a - b for a, b in zip(yhat, r)]
-        col = lambda j, v: mpmath.fsum(U[i, j] * v[i] for i in range(rows))  # noqa: E731
+        col = lambda j, v: mpmath.fsum(U[i, j] * v[i] for i in range(rows))
         value = mpmath.fsum(col(j, y) ** 2 for j in range(k, rows))
         span = mpmath.sqrt(mpmath.fsum(col(j, yhat) ** 2 for j in range(k, rows)))
         projected = mpmath.fsum(col(j, r) ** 2 for j in range(k))
@@ -684,13 +685,14 @@ def _deep_preacts(net: Any, Ws: list[np.ndarray], X: np.ndarray) -> tuple[list[n
 
 
 def _deep_inputs(net: Any, weights: Sequence[Any], X: Any, Y: Any | None = None
-                 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray | None]:
+                 ) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """Checked weights, X and Y (Y is returned as an empty array when not given)."""
     from . import deep
 
     if not isinstance(net, deep.DeepNetwork):
         raise InvalidArgument(f"net={net!r} must be a basins.deep.DeepNetwork (see deep.deep_network)")
     Ws, Xa, Ya = deep._check(net, weights, X, Y)
-    return Ws, Xa, Ya
+    return Ws, Xa, (np.empty((0, Xa.shape[1])) if Ya is None else Ya)
 
 
 def deep_value_identity(net: Any, weights: Sequence[Any], X: Any, Y: Any, *,

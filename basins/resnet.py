@@ -47,11 +47,11 @@ from .errors import InvalidArgument
 __all__ = [
     "ResNetParams",
     "random_resnet",
-    "resnet_residual_features",
-    "resnet_output",
-    "resnet_loss",
-    "resnet_jacobian",
     "resnet_gradient",
+    "resnet_jacobian",
+    "resnet_loss",
+    "resnet_output",
+    "resnet_residual_features",
 ]
 
 
@@ -104,7 +104,7 @@ class ResNetParams:
         return np.concatenate([m.ravel(order="F") for m in (self.W, self.V, *self.A)])
 
     @classmethod
-    def from_flat(cls, theta: Any, d_x: int, d_z: int, d_y: int, depth: int) -> "ResNetParams":
+    def from_flat(cls, theta: Any, d_x: int, d_z: int, d_y: int, depth: int) -> ResNetParams:
         """The inverse of :meth:`flat`."""
         theta = np.asarray(theta, dtype=float).ravel()
         shapes = [(d_y, d_x), (d_x, d_z), (d_z, d_x)] + [(d_z, d_z)] * (depth - 1)

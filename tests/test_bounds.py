@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import mpmath
 import numpy as np
@@ -34,12 +35,23 @@ from basins.bounds import (
     rank_tolerance,
     resnet_value,
 )
+from basins.case import load_case
 from basins.cli import main
-from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable, VerificationFailed
+from basins.errors import (
+    HypothesisFailed,
+    InvalidArgument,
+    NotApplicable,
+    VerificationFailed,
+)
 from basins.network import gradient as net_gradient
 from basins.prop4 import construct_prop4
-from basins.resnet import ResNetParams, random_resnet, resnet_gradient, resnet_loss, resnet_residual_features
-
+from basins.resnet import (
+    ResNetParams,
+    random_resnet,
+    resnet_gradient,
+    resnet_loss,
+    resnet_residual_features,
+)
 
 # ------------------------------------------------------------ helpers --
 
@@ -65,8 +77,8 @@ def _train_deep(widths: list[int], act: str, seed: int, N: int, bias: bool, roun
                 maxcor: int = 30, gtol: float = 1e-12):
     X, Y = _deep_data(seed, N, bias)
     net = deep.deep_network(widths, act)
-    f = lambda th: deep.loss(net, deep.unpack(net, th), X, Y)  # noqa: E731
-    g = lambda th: deep.pack(deep.gradient(net, deep.unpack(net, th), X, Y))  # noqa: E731
+    f = lambda th: deep.loss(net, deep.unpack(net, th), X, Y)
+    g = lambda th: deep.pack(deep.gradient(net, deep.unpack(net, th), X, Y))
     theta = _lbfgs(f, g, deep.pack(deep.random_weights(net, seed=seed)), rounds, maxcor, gtol)
     return net, deep.unpack(net, theta), X, Y
 
@@ -362,8 +374,8 @@ def _train_resnet(act: str, dims: tuple[int, int, int, int], seed: int, N: int):
     d_x, d_z, d_y, depth = dims
     X = rng.standard_normal((N, d_x))
     Y = np.column_stack([np.sin(2 * X[:, 0]) + X[:, 1] ** 2, np.cos(X[:, 0] * X[:, 1])])[:, :d_y]
-    f = lambda th: resnet_loss(act, X, Y, ResNetParams.from_flat(th, *dims))  # noqa: E731
-    g = lambda th: resnet_gradient(act, X, Y, ResNetParams.from_flat(th, *dims))  # noqa: E731
+    f = lambda th: resnet_loss(act, X, Y, ResNetParams.from_flat(th, *dims))
+    g = lambda th: resnet_gradient(act, X, Y, ResNetParams.from_flat(th, *dims))
     theta = _lbfgs(f, g, random_resnet(*dims, seed=seed).flat(), rounds=3)
     return ResNetParams.from_flat(theta, *dims), X, Y
 
@@ -444,3 +456,55 @@ def test_cli_bound_reports_a_missing_file_in_one_line(tmp_path) -> None:
     out = CliRunner().invoke(main, ["bound", str(tmp_path / "none.json")])
     assert out.exit_code == 1
     assert out.stderr.startswith("Error:") and out.stderr.count("\n") == 1
+
+
+# ----------------------------------------------------- shipped cases --
+
+CASE_DIR = Path(__file__).resolve().parents[1] / "cases"   # installed as basins.cases
+
+
+def _shipped(name: str):
+    return load_case(CASE_DIR / f"{name}.json")
+
+
+def test_every_shipped_smooth_case_agrees_and_theorem7_cases_are_refused() -> None:
+    names = sorted(p.stem for p in CASE_DIR.glob("*.json"))
+    assert names, "no shipped cases"
+    for name in names:
+        case = _shipped(name)
+        if case.activation.nonsmooth_points and case.theorem.startswith("Theorem 7"):
+            with pytest.raises(NotApplicable, match="sits on the nonsmooth point") as info:
+                case_value_identity(case)
+            assert info.value.hypothesis == "differentiable"
+            continue
+        res = case_value_identity(case)
+        assert res.holds, f"{name}: {res.message}"
+        assert abs(res.difference) <= DEFAULT_RTOL * res.loss
+
+
+def test_theorem7_point_shows_the_differentiability_hypothesis_is_needed() -> None:
+    """At a Theorem 7 minimum (a kink), the identity holds with the left-sided Jacobian and
+    fails with the right-sided one: papers/003 Theorem 1 needs a differentiable point."""
+    from basins.network import output
+
+    case = _shipped("theorem7_shifted_relu_m1_n3")
+    x, y, v, w = case.arrays()
+    t0 = float(case.activation.breakpoints[0])
+    U = np.outer(w, x)
+    assert np.any(U == t0)
+    yhat = output(case.activation, x, v, w)
+    z = case.activation.numpy(0)(U)
+    statuses = []
+    for side in (0.0, 1.0):                    # slope of Max(0, t − t0) left and right of t0
+        d = np.where(U > t0, 1.0, 0.0)
+        d[U == t0] = side
+        J = np.vstack([z, v[:, None] * x * d]).T
+        statuses.append(check_value_identity(J, yhat - y, prediction=yhat).status)
+    assert statuses == ["holds", "fails"]
+
+
+def test_cli_bound_refuses_a_kink_case_in_one_line(tmp_path) -> None:
+    out = CliRunner().invoke(main, ["bound", str(CASE_DIR / "theorem7_shifted_relu_m1_n3.json")])
+    assert out.exit_code == 1
+    assert out.stderr.startswith("Error:") and "nonsmooth point" in out.stderr
+    assert out.stderr.count("\n") == 1
