@@ -30,7 +30,7 @@ _MP_EIG_MAX = 40
 
 #: Above this m²·N the loss, gradient and Hessian are evaluated in float64 (the
 #: pure-Python 50-digit Hessian costs O(m²N) mpmath operations: hours at m = 500, N = 2000).
-_MP_WORK_MAX = 2_000_000
+_MP_WORK_MAX = 250_000
 
 
 @dataclass(frozen=True)
