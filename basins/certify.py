@@ -228,7 +228,7 @@ def _cholesky_pivots(H: Any) -> list[Any]:
     """Pivots of a Cholesky factorisation of a ball matrix (lower triangle used)."""
     n = H.nrows()
     a = H.tolist()
-    L = [[None] * n for _ in range(n)]
+    L: list[list[Any]] = [[None] * n for _ in range(n)]
     pivots = []
     for k in range(n):
         d = a[k][k]

@@ -33,6 +33,7 @@ point of lower loss); scikit-learn, ``sklearn.utils.estimator_checks``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -325,7 +326,7 @@ def check_global_search(search: Callable[..., Any], case: Case, *, rtol: float =
                     f"reached loss {val:.10g}, above the witness's {target:.10g} (the bad minimum has {fun(theta):.10g})")
 
 
-_ALL = {
+_ALL: dict[str, Callable[..., None]] = {
     "loss": check_loss,
     "gradient": check_gradient,
     "hessian": check_hessian,
@@ -357,4 +358,4 @@ def checks_for(case: Case, **callables: Any) -> Iterator[tuple[str, Callable[[],
         func = callables.get(key)
         if func is None or check.__name__ in skip:
             continue
-        yield check.__name__, (lambda check=check, func=func: check(func, case))
+        yield check.__name__, functools.partial(check, func, case)

@@ -308,7 +308,7 @@ class _Net:
         m = self.m
         z, z1, z2, r = self.parts(v, w, 2)
         cols = z + [[v[i] * e for e in z1[i]] for i in range(m)]
-        H = [[None] * (2 * m) for _ in range(2 * m)]
+        H: list[list[Any]] = [[None] * (2 * m) for _ in range(2 * m)]
         for a in range(2 * m):
             for b in range(a, 2 * m):
                 H[a][b] = H[b][a] = 2 * _dot(cols[a], cols[b])
@@ -417,7 +417,7 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
 
 def _cholesky(H: list[list]) -> list:
     n = len(H)
-    L = [[None] * n for _ in range(n)]
+    L: list[list[Any]] = [[None] * n for _ in range(n)]
     piv = []
     for k in range(n):
         d = H[k][k]
@@ -499,7 +499,8 @@ def _reverify_pl(case: Case) -> Reverification:
         g = [2 * sum(z[i][j] * r[j] for j in range(n)) for i in range(m)]
         g += [2 * v[i] * sum(z1[i][j] * r[j] for j in range(n)) for i in range(m)]
         cols = z + [[v[i] * e for e in z1[i]] for i in range(m)]
-        H = [[2 * sum(p * q for p, q in zip(cols[s], cols[t])) for t in range(2 * m)] for s in range(2 * m)]
+        H: list[list[Fraction]] = [[2 * sum((p * q for p, q in zip(cols[s], cols[t])), Fraction(0))
+                                    for t in range(2 * m)] for s in range(2 * m)]
         for i in range(m):
             c = 2 * sum(z1[i][j] * r[j] for j in range(n))
             H[i][m + i] += c
@@ -562,11 +563,11 @@ def _rank_and_kernel(A: list[list[Fraction]], ncols: int) -> tuple[int, list[lis
         piv_cols.append(c)
         r += 1
     kernel = []
-    for f in (c for c in range(ncols) if c not in piv_cols):
+    for fc in (c for c in range(ncols) if c not in piv_cols):
         vec = [Fraction(0)] * ncols
-        vec[f] = Fraction(1)
-        for row, c in enumerate(piv_cols):
-            vec[c] = -M[row][f]
+        vec[fc] = Fraction(1)
+        for row, pc in enumerate(piv_cols):
+            vec[pc] = -M[row][fc]
         kernel.append(vec)
     return r, kernel
 

@@ -1,0 +1,59 @@
+"""Benchmark: certify a case with m = 16, N = 256 (target: under 2 s).
+
+Run from the checkout:  python benchmarks/bench_certify.py  [--repeat 3] [--reverify]
+
+The case is Proposition 4 for σ = sin with x = 0.5..40 (256 points) and
+w = 0.05 + 0.21·k (k = 1..16), built deterministically; the timing covers
+`basins.certify.certify_smooth` only (ball features, Krawczyk, Cholesky,
+losses), best of --repeat runs.  --reverify also times the independent
+mpmath-interval verifier (much slower: pure Python intervals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+from basins.certify import certify_smooth  # noqa: E402
+from basins.prop4 import construct_prop4  # noqa: E402
+
+
+def build_case():
+    x = np.linspace(0.5, 40.0, 256)
+    w = 0.21 * np.arange(1, 17) + 0.05
+    return construct_prop4("sin", x, w=w)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--reverify", action="store_true")
+    args = ap.parse_args()
+    case = build_case()
+    times = []
+    for _ in range(max(1, args.repeat)):
+        t = time.perf_counter()
+        cert = certify_smooth(case)
+        times.append(time.perf_counter() - t)
+    print(f"certify m = {case.m}, N = {case.N}: {cert.status}; best {min(times):.3f} s, "
+          f"median {sorted(times)[len(times) // 2]:.3f} s over {len(times)} runs "
+          f"(box radius {cert.figures.get('box radius'):.3g}, smallest pivot {cert.figures.get('smallest pivot')})")
+    if args.reverify:
+        from basins.reverify import reverify
+
+        t = time.perf_counter()
+        res = reverify(case)
+        print(f"reverify (mpmath intervals): {res.status} in {time.perf_counter() - t:.2f} s")
+    ok = cert.certified and min(times) < 2.0
+    print("target (< 2 s): " + ("met" if ok else "NOT met"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
