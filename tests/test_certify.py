@@ -250,3 +250,16 @@ def test_m16_n256_certifies_in_under_two_seconds() -> None:
     t = time.perf_counter()
     cert = certify_smooth(case)
     assert cert.certified and time.perf_counter() - t < 2.0
+
+
+def test_other_library_versions_compare_figures_numerically(certified2: Case) -> None:
+    # a certificate written by another python-flint may print its balls with other digits
+    cert = copy.deepcopy(dict(certified2.certificate))
+    cert["versions"] = {**cert["versions"], "python-flint": "0.0.1"}
+    figs = dict(cert["figures"])
+    figs["E on K(X)"] = figs["E on K(X)"].replace("+/- ", "+/- 1")  # another radius, same midpoint
+    cert["figures"] = figs
+    assert recheck_certificate(certified2.with_(certificate=cert)).certified
+    figs["lower E on K(X)"] = "10021.9"
+    with pytest.raises(VerificationFailed, match="stored with"):
+        recheck_certificate(certified2.with_(certificate=cert))
