@@ -76,7 +76,8 @@ class _Analysis:
         """||P_{S⊥} row|| for each row of ``rows``."""
         if self.basis is not None:
             return np.linalg.norm(rows @ self.basis, axis=-1)
-        return np.linalg.norm(rows - (rows @ self.span) @ self.span.T, axis=-1)
+        span = self.span if self.span is not None else np.zeros((rows.shape[-1], 0))
+        return np.linalg.norm(rows - (rows @ span) @ span.T, axis=-1)
 
     @property
     def score(self) -> float:

@@ -220,9 +220,9 @@ class _Plan:
         for p in range(2, order + 1):
             np.multiply(A[p - 1], pw, out=A[p])
         rows = (order + 1) * m
-        A = A.reshape(rows, k)
-        delta = self.C[:rows].T @ A                            # (N, k): Δ_k in column k
-        rdelta = self.Cr[:rows] @ A                            # (k,):   r·Δ_k
+        A2 = A.reshape(rows, k)
+        delta = self.C[:rows].T @ A2                           # (N, k): Δ_k in column k
+        rdelta = self.Cr[:rows] @ A2                           # (k,):   r·Δ_k
         if taylor is not None:
             self._direct(~taylor, base, dw, delta, rdelta)
         return np.einsum("nk,nk->k", delta, delta) + 2.0 * rdelta

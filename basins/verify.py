@@ -138,6 +138,8 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     large = m * m * x.size > _MP_WORK_MAX
     prec = f"{dps} digits" if not large else f"float64 (m²N > {_MP_WORK_MAX:.0e})"
     figures["precision"] = prec
+    g: Any
+    H: Any
     with mpmath.workdps(dps):
         if large:
             E, g, H = _float64_derivatives(act, x, y, v, w)
