@@ -32,7 +32,9 @@ Every value below is on basins' scale E unless its name says otherwise.
 
 Numerics.  Projections use an SVD of J with the rank cut-off of papers/000,
 Appendix C (Press et al.): singular values ≤ ½·s_max·ε·√(rows + cols + 1) are
-treated as zero; the cut-off and the rank are reported.  The float64
+treated as zero (ε = float64's, also with ``dps``: the data are float64, so a
+smaller singular value cannot be told from zero); the cut-off and the rank are
+reported.  The float64
 rounding allowance of the difference is
 
     8 u (E + V + 2κ ||y|| √V + 2 √E (||ŷ|| + ||y||)),   u = ε √(rows + cols + 1),
@@ -324,7 +326,9 @@ def _mp_figures(J: list[list[Any]], r: list[Any], yhat: list[Any], dps: int,
             svals = [mpmath.sqrt(S[i]) for i in range(S.rows)]
         eps = mpmath.mpf(10) ** (-dps)
         s_max = max(svals) if svals else mpmath.mpf(0)
-        tol = mpmath.mpf(rank_tolerance(1.0, rows, cols, 1.0)) * s_max * eps if rank_tol is None \
+        # the rank is decided at the data's precision (float64), not at 10^-dps: singular values
+        # below float rounding cannot be told from zero for the critical point near the stored one
+        tol = mpmath.mpf(rank_tolerance(1.0, rows, cols)) * s_max if rank_tol is None \
             else mpmath.mpf(rank_tol)
         k = sum(1 for sv in svals if sv > tol)
         y = [a - b for a, b in zip(yhat, r)]

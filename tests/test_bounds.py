@@ -250,6 +250,16 @@ def test_constructed_cases_satisfy_the_identity(act: str, kwargs: dict) -> None:
     assert hi.gradient_basis_value == pytest.approx(_mp_least_squares_value(case), rel=1e-13)
 
 
+def test_theorem6_case_satisfies_the_identity() -> None:
+    from basins.theorem6 import construct_theorem6
+
+    case = construct_theorem6("softplus")
+    res = case_value_identity(case)
+    hi = case_value_identity(case, dps=30)
+    assert res.holds and hi.holds, res.message
+    assert abs(hi.difference) <= 1e-20 * hi.loss
+
+
 def test_a_perturbed_case_is_detected_as_not_critical() -> None:
     case = construct_prop4("softplus", (0.5, 1, 2, 3, 4), width=2)
     x, y, v, w = case.arrays()
