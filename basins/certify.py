@@ -32,6 +32,7 @@ import hashlib
 import json
 import math
 import platform
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -428,7 +429,7 @@ def _smooth_engine(case: Case, prec: int, radius_exponent: int | None
                    f"K(X) is not inside int X for any radius tried (last ρ = {rho:.3g})"))
     if not inside:
         return checks, figures, choices
-    in_box = all(abs(a - c) < rho for a, c in zip(theta0, centre))
+    in_box = all(abs(Fraction(a) - Fraction(c)) < Fraction(rho) for a, c in zip(theta0, centre))  # exact
     checks.append(("point", in_box, f"|θ − centre|∞ = {offset:.3g} < ρ = {rho:.3g}"))
 
     pivots = _cholesky_pivots(HX)

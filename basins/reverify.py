@@ -388,7 +388,8 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
             return Reverification(method, REJECTED, tuple(checks))
         rho, X, HX, K = proved
         checks.append(("krawczyk", True, f"K(X) ⊂ int X, X = centre ± {rho:.3g}: one critical point in X"))
-        checks.append(("point", offset < rho, f"|θ − centre|∞ = {offset:.3g} < ρ = {rho:.3g}"))
+        inside = all(abs(Fraction(a) - Fraction(c)) < Fraction(rho) for a, c in zip(theta0, centre))
+        checks.append(("point", inside, f"|θ − centre|∞ = {offset:.3g} < ρ = {rho:.3g}"))
         bad = [p for p in case.activation.nonsmooth_points] if not case.activation.is_c2 else []
         touch = False
         for p in bad:
