@@ -518,3 +518,19 @@ def test_cli_bound_refuses_a_kink_case_in_one_line(tmp_path) -> None:
     assert out.exit_code == 1
     assert out.stderr.startswith("Error:") and "nonsmooth point" in out.stderr
     assert out.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("v, w", [([1.0, -0.5], [0.7, -1.3]), ([1.0, 1.0], [0.7, 0.7])],
+                         ids=["wide J (N < 2m)", "duplicate neurons (rank deficient)"])
+def test_float_and_digits_agree_with_least_squares_when_J_is_wide_or_deficient(v, w) -> None:
+    from basins.network import jacobian
+
+    x, y = [0.5, 1.0, 2.0], [0.3, -1.0, 0.7]
+    J = jacobian("tanh", x, v, w)
+    alpha = np.linalg.lstsq(J, y, rcond=None)[0]
+    expected = float(np.sum((np.array(y) - J @ alpha) ** 2))
+    flt = network_value_identity("tanh", x, y, v, w)
+    hi = network_value_identity("tanh", x, y, v, w, dps=30)
+    assert flt.rank == hi.rank == np.linalg.matrix_rank(J)
+    assert flt.gradient_basis_value == pytest.approx(expected, abs=1e-12)
+    assert hi.gradient_basis_value == pytest.approx(expected, abs=1e-12)
