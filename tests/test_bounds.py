@@ -274,7 +274,10 @@ def test_a_perturbed_case_is_detected_as_not_critical() -> None:
 def test_ill_conditioned_float_verdict_is_undecided_and_digits_decide() -> None:
     # this seeded search ends at a nearly rank-deficient J (s_min ~ 1e-13): float64 cannot decide,
     # 50 digits show that the point is not critical to the precision the identity needs
-    case = construct_prop4("tanh", (-1, -0.5, 0.3, 1, 2, 3, 4), width=3)
+    # (this w was once what the search returned; the search now demands margins ≥ 1e-6)
+    case = construct_prop4("tanh", (-1, -0.5, 0.3, 1, 2, 3, 4),
+                           w=[0.08913134543734813, -0.09365038971198786, 0.45400168699426297])
+    assert case.details["conditions"]["signs"]["margin"] < 1e-8
     assert case_value_identity(case).status == "undecided"
     assert case_value_identity(case, dps=50).status == "fails"
 
