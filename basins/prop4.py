@@ -52,6 +52,11 @@ TOLERANCE = 1e-9
 #: Above this m·(N − 2m) the choice of a avoids the linear program (see analyse_point).
 _LARGE = 20_000
 
+#: Pivots of the QR of [z_j, z′_j] (unit columns) below this, relative to the largest, count as a
+#: rank deficiency of S.  a is orthogonal to every z_j, z′_j up to this level; a looser cut (1e-10)
+#: once left a ⟂ S only to 2.6e-11, and the constructed point off criticality by |∇E| = 5e-9.
+RANK_TOLERANCE = 1e-13
+
 #: The search for w accepts only margins this large: smaller ones give cases whose Hessian is
 #: too close to singular for float64 data (they "hold" but cannot be verified).
 SEARCH_MIN_SCORE = 1e-6
@@ -135,7 +140,7 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
         return _analyse_large(A, z, z1, z2, margin1, v)
     q, r, _ = scipy.linalg.qr(A.T, mode="full", pivoting=True)
     d = np.abs(np.diag(r))
-    dim_s = int(np.sum(d > 1e-10 * d[0])) if d.size and d[0] > 0 else 0
+    dim_s = int(np.sum(d > RANK_TOLERANCE * d[0])) if d.size and d[0] > 0 else 0
     basis = q[:, dim_s:]
     z2n, _ = _unit_rows(z2)
     G = z2n @ basis                      # (m, k)
@@ -174,7 +179,7 @@ def _analyse_large(A: np.ndarray, z: np.ndarray, z1: np.ndarray, z2: np.ndarray,
     m = z.shape[0]
     q, r, _ = scipy.linalg.qr(A.T, mode="economic", pivoting=True)
     d = np.abs(np.diag(r))
-    dim_s = int(np.sum(d > 1e-10 * d[0])) if d.size and d[0] > 0 else 0
+    dim_s = int(np.sum(d > RANK_TOLERANCE * d[0])) if d.size and d[0] > 0 else 0
     span = q[:, :dim_s]
     z2n, _ = _unit_rows(z2)
     G = z2n - (z2n @ span) @ span.T          # rows P_{S⊥} z″_i/||z″_i||, (m, N)

@@ -30,6 +30,8 @@ DEFAULT_X_BY_THEOREM = {"prop4": DEFAULT_X, "6": "1,2,3", "4": "0.1,2,3"}
               help="Theorem 7 without --x: number of generated inputs (default max(3, 2m + 1)).")
 @click.option("--w0", type=float, default=None, help="Weight of the witness neuron (default: best on a grid).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every search.")
+@click.option("--trials", type=click.IntRange(min=1), default=None,
+              help="Candidates of Proposition 4's search for w (default 64).")
 @click.option("--samples", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Random directions per radius in the verification.")
 @click.option("--no-verify", is_flag=True, help="Skip the numerical verification.")
@@ -38,7 +40,7 @@ DEFAULT_X_BY_THEOREM = {"prop4": DEFAULT_X, "6": "1,2,3", "4": "0.1,2,3"}
 @json_option
 @handle_errors
 def construct_cmd(activation: str, theorem: str, x_text: str | None, width: int | None, w_text: str | None,
-                  v_text: str | None, M: float | None, N: int | None, w0: float | None, seed: int, samples: int,
+                  v_text: str | None, M: float | None, N: int | None, w0: float | None, seed: int, trials: int | None, samples: int,
                   no_verify: bool, output: str | None, as_json: bool) -> None:
     """Construct a sub-optimal strict local minimum and verify it numerically.
 
@@ -61,7 +63,8 @@ def construct_cmd(activation: str, theorem: str, x_text: str | None, width: int 
         w, v = [1.0], [1.0]
         why = why and (why.replace(", with a seeded search for w", "")
                        + "; with no options: the paper's Example 2 (w = v = 1, M = 100)")
-    kwargs = dict(x=x, w=w, v=v, width=width, M=M, w0=w0, seed=seed, N=N if key == "7" else None)
+    kwargs = dict(x=x, w=w, v=v, width=width, M=M, w0=w0, seed=seed, N=N if key == "7" else None,
+                  trials=trials if key == "prop4" else None)
     case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
     if why:
         case = case.with_(details={**case.details, "chosen": {"theorem": key, "why": why}})
