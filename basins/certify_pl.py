@@ -299,14 +299,20 @@ def certify_pl(case: Case) -> Certificate:
     Ew = _loss(pl, x, y, [_q(a) for a in case.witness.v], [_q(a) for a in case.witness.w])
     figures["E"] = str(E)
     figures["E at witness"] = str(Ew)
-    figures["E (float)"] = float(E.p) / float(E.q) if E != 0 else 0.0
-    figures["E at witness (float)"] = float(Ew.p) / float(Ew.q) if Ew != 0 else 0.0
-    checks.append(("sub-optimal", bool(Ew < E), f"E(witness) = {float(Ew.p) / float(Ew.q):.12g} < "
-                                                f"E = {float(E.p) / float(E.q):.12g} (exact rationals)"
+    figures["E (float)"] = _float(E)
+    figures["E at witness (float)"] = _float(Ew)
+    checks.append(("sub-optimal", bool(Ew < E), f"E(witness) = {_float(Ew):.12g} < "
+                                                f"E = {_float(E):.12g} (exact rationals)"
                    if Ew < E else "E(witness) is not below E"))
     figures = {"digest": input_digest(inputs), **figures}
     ok = all(c[1] for c in checks)
     return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions)
+
+
+def _float(q: Any) -> float:
+    from fractions import Fraction
+
+    return float(Fraction(int(q.p), int(q.q)))
 
 
 def _loss(pl: _PL, x: Sequence[Any], y: Sequence[Any], v: Sequence[Any], w: Sequence[Any]) -> Any:
