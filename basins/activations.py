@@ -164,9 +164,9 @@ class _Builder:
             return sp.true
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _Reject(f"constant {value!r} is not a number")
-        source = ast.get_source_segment(self.text, node) or repr(value)
-        if isinstance(value, int):
+        if isinstance(value, int):  # before get_source_segment, which is linear in the text's length
             return sp.Integer(value)
+        source = ast.get_source_segment(self.text, node) or repr(value)
         if not np.isfinite(value):
             raise _Reject(f"constant {source} is not finite")
         return sp.Rational(source.replace("_", ""))
@@ -320,15 +320,23 @@ class Activation:
         return cls(key, parse_expression(key, argument=argument))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Activation) and sp.srepr(self.expr) == sp.srepr(other.expr)
+        return isinstance(other, Activation) and self._key == other._key
 
     def __hash__(self) -> int:
-        return hash(sp.srepr(self.expr))
+        return hash(self._key)
+
+    @functools.cached_property
+    def _key(self) -> Any:
+        """What equality and hashing compare (computed once: the lru_caches hash self on every call)."""
+        pp = self._ppoly
+        if pp is not None:   # a designed σ: srepr of thousands of pieces would take seconds
+            return ("piecewise polynomial", pp.breakpoints, pp.centers, pp.coeffs)
+        return sp.srepr(self.expr)
 
     def __repr__(self) -> str:
         return f"Activation({self.name!r}, {self.text!r})"
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         """The expression as text that :func:`parse_expression` reads back exactly."""
         return str(self.expr)
@@ -361,7 +369,17 @@ class Activation:
         return self._derivatives[order]
 
     @functools.cached_property
+    def _ppoly(self) -> Any:
+        """The exact piecewise polynomial (basins.ppoly) when ``expr`` is a Piecewise of polynomial
+        pieces with conditions ``t < b`` (a designed σ): its fast, exact path replaces sympy's."""
+        from .ppoly import from_expr
+
+        return from_expr(self.expr)
+
+    @functools.cached_property
     def is_piecewise(self) -> bool:
+        if self._ppoly is not None:
+            return True
         return self._smooth_form.has(sp.Piecewise)
 
     @functools.cached_property
@@ -369,6 +387,8 @@ class Activation:
         """Real points where σ, σ′ or σ″ is undefined or discontinuous (sorted, exact)."""
         if "nonsmooth_points" in self.meta:
             return tuple(self.meta["nonsmooth_points"])
+        if self._ppoly is not None:
+            return tuple(sp.Rational(p.numerator, p.denominator) for p in self._ppoly.nonsmooth_points)
         candidates: set[sp.Expr] = set(self._breakpoint_candidates())
         bad = set()
         for c in candidates:
@@ -382,6 +402,8 @@ class Activation:
     @functools.cached_property
     def breakpoints(self) -> tuple[sp.Expr, ...]:
         """Boundaries of the pieces of a piecewise definition (sorted, exact)."""
+        if self._ppoly is not None:
+            return tuple(sp.Rational(p.numerator, p.denominator) for p in self._ppoly.breakpoints)
         return tuple(sorted(self._breakpoint_candidates(), key=lambda p: float(p)))
 
     def _breakpoint_candidates(self) -> set[sp.Expr]:
@@ -429,6 +451,12 @@ class Activation:
         """The breakpoints and slopes if σ is continuous and piecewise linear, else None."""
         if "piecewise_linear" in self.meta:
             return self.meta["piecewise_linear"]
+        if self._ppoly is not None:
+            found = self._ppoly.piecewise_linear()
+            if found is None:
+                return None
+            q = lambda a: sp.Rational(a.numerator, a.denominator)  # noqa: E731
+            return PiecewiseLinear(tuple(q(b) for b in found[0]), tuple((q(a), q(c)) for a, c in found[1]))
         e = self._smooth_form
         pieces = [a[0] for a in e.args] if isinstance(e, sp.Piecewise) else [e]
         if e.has(sp.Piecewise) and not isinstance(e, sp.Piecewise):
@@ -467,6 +495,12 @@ class Activation:
     def derivatives_at_zero(self) -> tuple[sp.Expr | None, sp.Expr | None, sp.Expr | None]:
         """(σ(0), σ′(0), σ″(0)) exactly; None where the derivative does not exist at 0."""
         out: list[sp.Expr | None] = []
+        if self._ppoly is not None:
+            for k in range(3):
+                ok = (not out or out[-1] is not None) and self._ppoly.continuous_at_zero(k)
+                v = self._ppoly.value(0, k) if ok else None
+                out.append(None if v is None else sp.Rational(v.numerator, v.denominator))
+            return out[0], out[1], out[2]
         for k in range(3):
             e = self._derivatives[k]
             if (not out or out[-1] is not None) and _continuous_at(e, sp.Integer(0)):
@@ -493,6 +527,8 @@ class Activation:
     @functools.lru_cache(maxsize=None)
     def numpy(self, order: int = 0) -> Callable[[np.ndarray], np.ndarray]:
         """σ^(order) as a vectorised float64 numpy function (order 0 to 4)."""
+        if self._ppoly is not None:
+            return self._ppoly.numpy(order)
         f = sp.lambdify(T, self.derivative(order), modules=["scipy", "numpy"])
 
         def evaluate(u: np.ndarray) -> np.ndarray:
@@ -516,6 +552,8 @@ class Activation:
         """
         if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= 16:
             raise InvalidArgument(f"order={order!r} must be an integer from 0 to 16")
+        if self._ppoly is not None:
+            return self._ppoly.numpy_taylor(order)
         ders = [self.derivative(k) for k in range(min(order, 4) + 1)]
         while len(ders) <= order:
             d = sp.diff(ders[-1], T)
@@ -535,6 +573,8 @@ class Activation:
     @functools.lru_cache(maxsize=None)
     def mpmath(self, order: int = 0) -> Callable[[Any], Any]:
         """σ^(order) as an mpmath function of one mpf (uses the caller's precision)."""
+        if self._ppoly is not None:
+            return self._ppoly.mpmath(order)
         f = sp.lambdify(T, self.derivative(order), modules="mpmath")
         return lambda u: mpmath.mpf(f(mpmath.mpf(u)))
 

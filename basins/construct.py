@@ -20,6 +20,7 @@ from .activations import Activation, as_activation
 from .case import Case
 from .errors import InvalidArgument, NotApplicable
 from .prop4 import construct_prop4
+from .theorem4 import construct_theorem4
 from .theorem5 import refuse_if_homogeneous
 from .theorem6 import check_theorem6, construct_theorem6
 from .theorem7 import construct_theorem7
@@ -29,6 +30,7 @@ __all__ = ["construct", "choose", "explain_choice", "CONSTRUCTIONS"]
 #: theorem key -> (construction, one-line description).  Other modules add theirs.
 CONSTRUCTIONS: dict[str, tuple[Callable[..., Case], str]] = {
     "prop4": (construct_prop4, "Proposition 4: any C² σ, given or searched w, m < N"),
+    "4": (construct_theorem4, "Theorem 4: design a C² σ (piecewise quintic Hermite) for any x and m < N"),
     "6": (construct_theorem6, "Theorem 6: one neuron at w = 0 when σ(0), σ′(0), σ″(0) ≠ 0"),
     "7": (construct_theorem7, "Theorem 7: piecewise-linear σ with σ(0) = σ′(0) = 0, pattern construction"),
 }

@@ -53,7 +53,7 @@ _GENERAL = ("use Proposition 4 instead (`basins construct --theorem prop4 --acti
 
 
 def _not_applicable(hypothesis: str, detail: str) -> NotApplicable:
-    return NotApplicable(f"{THEOREM} needs {HYPOTHESES[hypothesis]}; {detail}; {_GENERAL}",
+    return NotApplicable(f"{THEOREM} needs {HYPOTHESES[hypothesis]} (hypothesis {hypothesis!r}); {detail}; {_GENERAL}",
                          theorem=THEOREM, hypothesis=hypothesis)
 
 

@@ -60,7 +60,8 @@ HYPOTHESES: dict[str, str] = {
 
 
 def _fail(hypothesis: str, detail: str, cls: type = HypothesisFailed) -> NotApplicable:
-    return cls(f"{THEOREM} needs {HYPOTHESES[hypothesis]}: {detail}", theorem=THEOREM, hypothesis=hypothesis)
+    return cls(f"{THEOREM} needs {HYPOTHESES[hypothesis]} (hypothesis {hypothesis!r}): {detail}",
+               theorem=THEOREM, hypothesis=hypothesis)
 
 
 @dataclass(frozen=True)
