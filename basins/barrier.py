@@ -9,8 +9,10 @@ network, SPEC §0) the search
 2. otherwise (descent fell back into the basin) it builds a path from θ_0 to
    the case's witness (a point of lower loss) by the simplified string method
    (a nudged elastic band without springs: images descend the gradient and are
-   re-spaced to equal arc length), keeps the better of that and the straight
-   segment, and reports status "blocked" with the barrier
+   re-spaced to equal arc length, then the string is refined and its highest
+   point relaxed orthogonally to it), also one to the end of a descent from
+   the witness followed by that descent backwards, keeps the best of these
+   and the straight segment, and reports status "blocked" with the barrier
    max_path E − E(θ_0) of the path found and the path itself.
 
 The barrier of a path found is an *upper bound* on the minimax barrier between
@@ -124,7 +126,8 @@ class PathSearch:
                              if self.kind == "barrier" else self.perturbation, "sigma_min": None, "layers": [1, 2]},
             "barrier": None if self.barrier is None else {
                 "value": self.barrier, "max_loss": self.max_loss, "at": at,
-                "meaning": "max E along the path found − E(start): an upper bound on the minimax barrier"},
+                "meaning": "max E along the path found (sampled densely) − E(start): an upper bound on the "
+                           "minimax barrier, up to the sampling of each segment"},
             "descent_end_loss": self.descent_end_loss,
             "verification": "verified numerically",
             "details": self.details,
@@ -143,15 +146,29 @@ class PathSearch:
 
 # ----------------------------------------------------------------- kernels --
 
+_EVALUATORS: dict[int, tuple[Activation, Any, Any]] = {}
+
+
+def _evaluators(act: Activation) -> tuple[Any, Any]:
+    """σ and σ′ as numpy callables, looked up once per Activation object (hashing one is costly)."""
+    hit = _EVALUATORS.get(id(act))
+    if hit is None or hit[0] is not act:
+        if len(_EVALUATORS) > 32:
+            _EVALUATORS.clear()
+        hit = _EVALUATORS[id(act)] = (act, act.numpy(0), act.numpy(1))
+    return hit[1], hit[2]
+
+
 def _loss_grad(act: Activation, x: np.ndarray, y: np.ndarray, thetas: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
     """E and ∇E for K points θ (K, 2m) at once; shapes (K,) and (K, 2m)."""
     m = thetas.shape[1] // 2
     v, w = thetas[:, :m], thetas[:, m:]
     U = w[:, :, None] * x[None, None, :]
+    f0, f1 = _evaluators(act)
     with np.errstate(over="ignore", invalid="ignore"):
-        Z = act.numpy(0)(U)
-        Z1 = act.numpy(1)(U) * x[None, None, :]
+        Z = f0(U)
+        Z1 = f1(U) * x[None, None, :]
         r = np.einsum("ki,kij->kj", v, Z) - y[None, :]
         E = np.einsum("kj,kj->k", r, r)
         gv = 2.0 * np.einsum("kij,kj->ki", Z, r)
@@ -198,7 +215,9 @@ def _densify(points: np.ndarray, per_segment: int) -> tuple[np.ndarray, np.ndarr
     acc = 0.0
     for k in range(len(points) - 1):
         t = np.linspace(0.0, 1.0, per_segment + 1)[1:]
-        out.append(points[k][None, :] + t[:, None] * (points[k + 1] - points[k])[None, :])
+        seg_pts = points[k][None, :] + t[:, None] * (points[k + 1] - points[k])[None, :]
+        seg_pts[-1] = points[k + 1]         # the vertices themselves, exactly
+        out.append(seg_pts)
         lam.append((acc + t * seg[k]) / total)
         acc += seg[k]
     return np.vstack(out), np.concatenate(lam)
@@ -257,6 +276,7 @@ def _string(act: Activation, x: np.ndarray, y: np.ndarray, S: np.ndarray, iterat
             break
         s /= s[-1]
         S = np.column_stack([np.interp(t, s, S[:, j]) for j in range(S.shape[1])])
+        S[0], S[-1] = a, b
     return S
 
 
@@ -266,6 +286,7 @@ def _refined_string(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndar
     """The string, refined by inserting midpoints while its barrier keeps falling by > 1 %."""
     t = np.linspace(0.0, 1.0, images)
     S = a[None, :] + t[:, None] * (b - a)[None, :]
+    S[0], S[-1] = a, b                      # a + 1·(b − a) need not round to b
     history: list[float] = []
     best_S, best_top = S, np.inf
     while True:
@@ -419,13 +440,21 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
     string = _polish(act, x, y, theta, string, polish, per_segment)
     details["string_refinements"] = [{"images": images * 2 ** k - (2 ** k - 1), "max_dE": h}
                                      for k, h in enumerate(history)]
+    candidates = [("segment", np.vstack([theta0, wit]), per_segment * images), ("string", string, per_segment)]
+    # via the witness's own valley: a string to where gradient descent from the witness ends, then back
+    # up that descent (E there stays ≤ E(witness) < E(start)); helps when the witness is far away
+    back = np.array(_descend(act, x, y, wit, -np.inf, max_steps))
+    if len(back) > 1:
+        back = back[np.unique(np.linspace(0, len(back) - 1, min(len(back), 200)).astype(int))]
+        s2, _ = _refined_string(act, x, y, theta, theta0, back[-1], images, iterations, max_images, per_segment)
+        s2 = _polish(act, x, y, theta, s2, polish, per_segment)
+        candidates.append(("string to the witness's descent", np.vstack([s2, back[::-1][1:]]), per_segment))
     best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
-    for name, P in (("segment", np.vstack([theta0, wit])),
-                    ("string", string)):
-        D, L = _densify(P, per_segment if name == "string" else per_segment * images)
+    for name, P, k in candidates:
+        D, L = _densify(P, k)
         dl = path_losses(act, x, y, theta, D)
         top = float(np.max(dl))
-        details[f"{name}_barrier"] = top - start_d
+        details[f"{name} barrier"] = top - start_d
         if best is None or top < best[0]:
             best = (top, P, L, dl)
             details["path"] = name
