@@ -309,8 +309,8 @@ def _relax_perpendicular(act: Activation, x: np.ndarray, y: np.ndarray, p: np.nd
                          steps: int = 30) -> np.ndarray:
     """Lower E at p by gradient steps orthogonal to ``tangent`` (with backtracking)."""
     tau = tangent / (np.linalg.norm(tangent) or 1.0)
-    E, g = _loss_grad(act, x, y, p[None])
-    E, g = float(E[0]), g[0]
+    E1, g1 = _loss_grad(act, x, y, p[None])
+    E, g = float(E1[0]), g1[0]
     alpha = 1e-2
     for _ in range(steps):
         d = g - (g @ tau) * tau
