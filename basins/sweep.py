@@ -192,6 +192,10 @@ def _attempt(task: tuple[str, int, int, int, tuple[str, ...], int]) -> dict[str,
             if case.m != m or case.N != N:
                 reasons[name] = f"built (m, N) = ({case.m}, {case.N}), not ({m}, {N})"
                 continue
+            if case.activation != act:
+                # e.g. Theorem 4 designs its own σ: a basin of another activation does not count
+                reasons[name] = f"built a case for another activation ({case.activation.name or 'designed'})"
+                break
             try:
                 status = verify_case(case, samples=samples, seed=data_seed).status
             except BasinsError as exc:
