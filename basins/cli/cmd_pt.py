@@ -10,6 +10,10 @@ import click
 from ._common import emit_json, handle_errors, json_option, main
 
 
+#: Above this many weights and inputs, --json leaves the exact generator out of stdout (it stays in -o files).
+_STDOUT_NUMBERS = 200_000
+
+
 def _int_list(name: str, text: str) -> list[int]:
     parts = [p for p in text.replace(",", " ").split() if p]
     try:
@@ -108,7 +112,8 @@ def _check_file(path: str, as_json: bool) -> None:
               help="With --case: size of the perturbation of the case's point.")
 @click.option("--check", "check_file", type=click.Path(dir_okay=False), default=None,
               help="Re-verify a path file (basins.path/1) from its generator and exit.")
-@click.option("--no-weights", is_flag=True, help="Leave the weights out of the path file (losses only).")
+@click.option("--no-weights", is_flag=True,
+              help="Leave the weights out of the path file (losses only; --check then cannot re-verify it).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write the path (schema basins.path/1) here, atomically.")
 @json_option
@@ -168,6 +173,11 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, d
         from ..case import write_json_atomic
         write_json_atomic(output, _json.dumps(data, allow_nan=False, ensure_ascii=False))
     if as_json:
+        if "perturbed_weights" in data["generator"] and path.network.n_params + path.X.size > _STDOUT_NUMBERS:
+            # the exact weights of a large network go to the file (-o), not to the terminal
+            data["generator"] = {k: v for k, v in data["generator"].items()
+                                 if k not in ("X", "Y", "perturbed_weights", "end_layer")}
+            data["generator"]["omitted"] = (f"{path.network.n_params + path.X.size} numbers; write them with -o")
         emit_json(data)
     else:
         click.echo(_summary_wide(path, a2, reach))
