@@ -377,15 +377,15 @@ def analyse_pieces(activation: Activation | str, x: Sequence[Any], y: Sequence[A
         g = [2 * dot(col(k), res) for k in keys]
         bad: list[str] = []
         fixed: set[int] = set()
-        for c, k in enumerate(keys):
-            kind, i, _ = k
-            constrained = kind == "w" and i in S
-            if g[c] == 0:
+        for ci, key in enumerate(keys):
+            kind, ni, _ = key
+            constrained = kind == "w" and ni in S
+            if g[ci] == 0:
                 continue
-            if constrained and side[i] * g[c] > 0:
-                fixed.add(c)          # g·δ > 0 unless dw_i = 0: not in the critical cone
+            if constrained and side[ni] * g[ci] > 0:
+                fixed.add(ci)         # g·δ > 0 unless dw_i = 0: not in the critical cone
             else:
-                bad.append(f"∂E/∂{kind}_{i + 1} = {g[c]}" + (f" with side {side[i]:+d}" if constrained else ""))
+                bad.append(f"∂E/∂{kind}_{ni + 1} = {g[ci]}" + (f" with side {side[ni]:+d}" if constrained else ""))
         entry: dict[str, Any] = {"signs of dw (S)": {str(i + 1): s for i, s in zip(S, signs)}}
         if bad:
             decision = NOT_MINIMUM

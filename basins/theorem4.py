@@ -91,7 +91,7 @@ def _spline(nodes: np.ndarray, data: np.ndarray) -> PiecewisePolynomial:
     order = np.argsort(nodes, kind="stable")
     T = [Fraction(float(t)) for t in nodes[order]]
     D = [tuple(Fraction(float(a)) for a in row) for row in data[order]]
-    coeffs = [(D[0][0], D[0][1], D[0][2] / 2)]
+    coeffs: list[tuple[Fraction, ...]] = [(D[0][0], D[0][1], D[0][2] / 2)]
     centers = [T[0]]
     for k in range(len(T) - 1):
         coeffs.append(hermite_quintic(T[k + 1] - T[k], D[k], D[k + 1]))

@@ -97,7 +97,7 @@ def check_theorem6(activation: Activation | str) -> dict[str, str]:
         zero = sp.simplify(val) == 0
         if zero:
             raise _not_applicable(f"{name} ≠ 0", f"activation={act.name!r} has {name} = {val}")
-        if not (val.is_real is not False and val.is_finite is not False):
+        if val is None or not (val.is_real is not False and val.is_finite is not False):
             raise _not_applicable("C2 at 0", f"activation={act.name!r} has {name} = {val}")
     return {name: str(val) for name, val in zip(names, values)}
 

@@ -36,7 +36,8 @@ def explain_cmd(activation: str, x_text: str, y_text: str | None, v_text: str | 
     info: dict[str, Any] = explain_choice(act)
     path = None
     if act.is_positively_homogeneous:
-        path = flat_path(act, float_list("--x", x_text), float_list("--y", y_text), float_list("--v", v_text),
+        path = flat_path(act, float_list("--x", x_text) or (0.1, 2.0, 3.0), float_list("--y", y_text),
+                         float_list("--v", v_text),
                          float_list("--w", w_text), scales=float_list("--scales", scales_text) or DEFAULT_SCALES,
                          seed=seed)
         info["flat path"] = path.to_dict()
