@@ -32,6 +32,7 @@ from .activations import Activation, as_activation
 from .case import Case, Witness
 from .errors import HypothesisFailed, InvalidArgument, NotApplicable
 from .network import features, loss as net_loss
+from .sampling import _blas_threads
 
 __all__ = ["HYPOTHESES", "TOLERANCE", "construct_prop4", "analyse_point"]
 
@@ -137,7 +138,8 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
     margin1 = float(np.linalg.svd(zn.T, compute_uv=False).min()) if np.all(np.isfinite(zn)) else 0.0
     A, _ = _unit_rows(np.vstack([z, z1]))
     if m * (n - 2 * m) > _LARGE and np.all(np.isfinite(A)):
-        return _analyse_large(A, z, z1, z2, margin1, v)
+        with _blas_threads(1):               # robust on a machine shared with other work
+            return _analyse_large(A, z, z1, z2, margin1, v)
     q, r, _ = scipy.linalg.qr(A.T, mode="full", pivoting=True)
     d = np.abs(np.diag(r))
     dim_s = int(np.sum(d > RANK_TOLERANCE * d[0])) if d.size and d[0] > 0 else 0
@@ -464,7 +466,8 @@ def construct_prop4(
     if not np.all(np.isfinite(y)):
         raise InvalidArgument(f"M={M!r} makes y overflow")
     loss = net_loss(act, x, y, v_out, w_arr)
-    w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0)
+    with _blas_threads(1):
+        w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0)
     _require_c2(act, w0_used * x, "w_0 x_j")
     wloss = net_loss(act, x, y, vw, ww)
     if not wloss < loss:

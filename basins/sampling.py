@@ -347,40 +347,50 @@ def delta_losses(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, d
 
 
 @functools.lru_cache(maxsize=None)
-def _blas_local() -> Any:
-    """OpenBLAS's ``openblas_set_num_threads_local`` from numpy's bundled copy, or None."""
+def _blas_local() -> tuple[Any, ...]:
+    """``openblas_set_num_threads_local`` of the OpenBLAS copies bundled with numpy and scipy."""
     import ctypes
     import glob
 
-    here = os.path.dirname(np.__file__)
-    for path in glob.glob(os.path.join(here, "..", "numpy.libs", "*openblas*.so*")) + \
-            glob.glob(os.path.join(here, ".libs", "*openblas*.so*")):
+    found = []
+    for pkg in ("numpy", "scipy"):
         try:
-            fn = ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
+            here = os.path.dirname(__import__(pkg).__file__)
+        except ImportError:  # pragma: no cover - scipy is a dependency
             continue
-        fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-        return fn
-    return None
+        for path in glob.glob(os.path.join(here, "..", f"{pkg}.libs", "*openblas*.so*")) + \
+                glob.glob(os.path.join(here, ".libs", "*openblas*.so*")):
+            try:
+                fn = ctypes.CDLL(path).openblas_set_num_threads_local
+            except (OSError, AttributeError):
+                continue
+            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+            found.append(fn)
+    return tuple(found)
 
 
 def _one_blas_thread() -> None:
     """Thread-pool initializer: this worker's BLAS calls run on one thread."""
-    fn = _blas_local()
-    if fn is not None:
+    for fn in _blas_local():
         fn(1)
 
 
 @contextlib.contextmanager
 def _blas_threads(n: int | None) -> Iterator[None]:
-    """Limit BLAS to ``n`` threads for the calling thread only (no-op if None or unavailable)."""
-    fn = _blas_local() if n is not None else None
-    previous = fn(n) if fn is not None else None
+    """Limit BLAS (numpy's and scipy's OpenBLAS) to ``n`` threads for the calling thread
+    only; a no-op if ``n`` is None or the libraries are not found.
+
+    On a machine whose cores are busy with other work, threaded OpenBLAS can be
+    many times slower than one thread (its threads wait for cores).
+    """
+    fns = _blas_local() if n is not None else ()
+    previous = [fn(n) for fn in fns]
     try:
         yield
     finally:
-        if fn is not None and previous is not None and previous > 0:
-            fn(previous)
+        for fn, p in zip(fns, previous):
+            if p > 0:
+                fn(p)
 
 
 def delta_sigma(activation: Activation | str, u: Any, h: Any) -> np.ndarray:
