@@ -355,7 +355,7 @@ def _blas_local() -> tuple[Any, ...]:
     found = []
     for pkg in ("numpy", "scipy"):
         try:
-            here = os.path.dirname(__import__(pkg).__file__)
+            here = os.path.dirname(str(__import__(pkg).__file__))
         except ImportError:  # pragma: no cover - scipy is a dependency
             continue
         for path in glob.glob(os.path.join(here, "..", f"{pkg}.libs", "*openblas*.so*")) + \
