@@ -44,7 +44,7 @@ def run(label: str, build) -> bool:
     t = time.perf_counter()
     ver = verify_case(back, samples=2000)
     t_ver = time.perf_counter() - t
-    print(f"{label:<34} build {t_build:7.2f} s  save {t_save:6.2f} s  file {size / 1e6:6.2f} MB  "
+    print(f"{label:<34} build {t_build:7.2f} s  save {t_save:6.2f} s  file {size / 1e3:8.1f} kB  "
           f"load {t_load:6.2f} s  verify {t_ver:6.2f} s  -> {ver.status}")
     return ver.passed
 
