@@ -1,6 +1,7 @@
 """Rebuild the shipped certified cases: ``python -m cases._build`` from the checkout.
 
-Each case is constructed, certified (:func:`basins.certify.certify_case`),
+Each case is constructed, verified numerically (:func:`basins.verify.verify_case`),
+certified (:func:`basins.certify.certify_case`),
 re-proved by the independent verifier (:func:`basins.reverify.reverify_or_raise`)
 and written atomically to ``cases/<name>.json``; ``cases/README.md`` gets one
 line per case.  The construction is deterministic (fixed seeds).
@@ -21,6 +22,7 @@ from basins.case import Case, Witness, write_json_atomic
 from basins.certify import certify_case
 from basins.prop4 import construct_prop4
 from basins.reverify import reverify_or_raise
+from basins.verify import verify_case
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -144,7 +146,10 @@ def build(names: list[str] | None = None) -> list[str]:
             continue
         t = time.perf_counter()
         case = make().with_(name=name)
-        case = certify_case(case)
+        ver = verify_case(case, samples=2000, seed=0)
+        if not ver.passed:
+            raise SystemExit(f"{name}: numerical verification failed: {ver.failed}")
+        case = certify_case(case.with_(verification=ver.to_dict()))
         reverify_or_raise(case)
         write_json_atomic(os.path.join(HERE, f"{name}.json"), case.to_json())
         print(f"{name}: certified and re-proved in {time.perf_counter() - t:.2f} s", file=sys.stderr)

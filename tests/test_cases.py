@@ -26,7 +26,8 @@ def test_collection_covers_the_issue() -> None:
     assert min(c.m for c in cases) == 1 and max(c.m for c in cases) == 8
     assert max(c.N for c in cases) == 64
     theorems = {c.theorem for c in cases}
-    assert {"Proposition 4", "Theorem 6", "Theorem 7"} <= theorems
+    assert {"Proposition 4", "Theorem 4", "Theorem 6", "Theorem 7"} <= theorems
+    assert all(c.verification["status"] == "verified numerically" for c in cases)
     assert {"swish", "softplus", "gelu", "tanh", "sin", "elu", "exp"} <= {c.activation.name for c in cases}
 
 
