@@ -96,15 +96,19 @@ def explain_choice(activation: Activation | str) -> dict[str, Any]:
             "construction": text, "why": why}
 
 
-def construct(activation: Activation | str, theorem: str = "auto", **kwargs: Any) -> Case:
+def construct(activation: Activation | str | None, theorem: str = "auto", **kwargs: Any) -> Case:
     """Run the construction ``theorem`` (or the one that applies, for "auto").
 
     The choice and its reason are stored in ``case.details["chosen"]``.
+    ``activation`` is None for Theorem 4 (which designs σ) and only there.
 
     References
     ----------
     Li, Ding & Sun, Proposition 4 and Theorems 4–7 (papers/002).
     """
+    if activation is None and theorem == "4":      # Theorem 4 designs σ itself
+        case = construct_theorem4(None, **kwargs)
+        return case.with_(details={**case.details, "chosen": {"theorem": "4", "why": "chosen by the caller"}})
     act = as_activation(activation)
     if theorem == "auto":
         key, why = choose(act, **kwargs)

@@ -44,7 +44,7 @@ import numpy as np
 from ._validate import data_x, positive, width_below_samples
 from .activations import Activation, parse_expression
 from .case import Case
-from .errors import InvalidArgument
+from .errors import InvalidArgument, NotApplicable
 from .ppoly import PiecewisePolynomial
 from .prop4 import construct_prop4
 
@@ -210,9 +210,9 @@ def construct_theorem4(
 
     Parameters
     ----------
-    activation : ignored
-        Theorem 4 designs its own σ; a given activation is not used (it is
-        recorded in ``details["theorem 4"]["activation argument"]``).
+    activation : None
+        Theorem 4 designs its own σ; a given activation is refused (a sweep
+        over a fixed σ must not count a designed one).
     x : sequence of float
         N inputs, no zero and no repeated entry.
     width : int, optional
@@ -232,7 +232,8 @@ def construct_theorem4(
     Raises
     ------
     NotApplicable
-        x has a zero or repeated entry, or m ≥ N.
+        x has a zero or repeated entry, m ≥ N, or an activation was given
+        (hypothesis "σ is designed").
     InvalidArgument
         Other bad arguments (w, v or w0 given: the theorem designs them).
 
@@ -251,6 +252,13 @@ def construct_theorem4(
     if bad or other:
         raise InvalidArgument(f"{THEOREM} designs w, v and w_0 itself; it does not take "
                               f"{', '.join(f'{k}={val!r}' for k, val in {**bad, **other}.items())}")
+    if activation is not None:
+        name = getattr(activation, "name", activation)
+        raise NotApplicable(
+            f"{THEOREM} designs its own activation, so activation={name!r} cannot be used (hypothesis "
+            "'σ is designed'); for a given σ use `basins construct --activation ...` (Theorem 6, 7 or "
+            "Proposition 4), for a designed one `basins construct --theorem 4` without --activation",
+            theorem=THEOREM, hypothesis="σ is designed")
     xs = data_x(x, theorem=THEOREM)
     m = xs.size - 1 if width is None else width
     act, design = design_activation(xs, m, seed=seed)
@@ -270,8 +278,6 @@ def construct_theorem4(
     details["construction"] = "Theorem 4: σ designed by (43), then Proposition 4: " + str(details.get("construction", ""))
     details["theorem 4"] = {
         **design,
-        "activation argument": None if activation is None else str(getattr(activation, "name", activation)),
-        "note": "the activation is designed; a given activation argument is not used",
         "c2": "decided exactly: σ, σ′, σ″ of neighbouring pieces agree at every node (rational arithmetic)",
     }
     return case.with_(theorem=THEOREM, details=details)

@@ -138,7 +138,7 @@ def activation_shape(activation: Activation | str) -> Shape:
         raise _fail("σ(0) = σ′(0) = 0", f"activation={act.name!r} has σ(0) = {icpt}, σ′(0) = {slope}")
     left = bps[k - 1] if k > 0 else None
     right = bps[k] if k < len(bps) else None
-    if left is None and right is None:
+    if left is None and right is None:  # pragma: no cover - σ ≡ 0 is homogeneous: refused above
         raise _fail("breakpoint t0 ≠ 0", f"activation={act.name!r} is identically 0")
     if right is not None and (left is None or right <= -left):
         t0, a = right, pcs[k + 1][0]

@@ -113,6 +113,7 @@ def test_case_verifies_from_its_file_alone(tmp_path, x, m, seed):
     (dict(x=[1.0, 2.0, 3.0], width=1, w=[1.0]), InvalidArgument, "designs w, v and w_0"),
     (dict(x=[1.0, 2.0, 3.0], width=1, M=-1.0), InvalidArgument, "M=-1.0"),
     (dict(x=[1.0, 2.0, 3.0], width=True), InvalidArgument, "width=True"),
+    (dict(activation="swish", x=[1.0, 2.0, 3.0], width=1), NotApplicable, "σ is designed"),
 ])
 def test_refusals(kwargs, err, match):
     with pytest.raises(err, match=match):

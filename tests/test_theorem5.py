@@ -27,7 +27,7 @@ def test_refused(name):
     assert exc.value.theorem == "Theorem 5"
 
 
-# Theorem 4 designs its own σ (the activation argument is not used), so it has nothing to refuse
+# Theorem 4 designs its own σ and refuses any given activation (tested in test_theorem4.py)
 @pytest.mark.parametrize("key", sorted(k for k in CONSTRUCTIONS if k != "4"))
 @pytest.mark.parametrize("name", ["relu", "abs"])
 def test_every_construction_refuses(key, name):

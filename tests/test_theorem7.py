@@ -162,6 +162,13 @@ def test_pieces_detects_descent():
     assert res.status == NOT_MINIMUM
 
 
+def test_pieces_too_many_is_undecided():
+    from basins.pieces import UNDECIDED
+    res = analyse_pieces("Max(0, t - 1) - Max(0, t - 3)", [2, "7/4", "3/2", "5/4", 1],
+                         ["4/3", "11/12", "1/2", "1/4", -72], [1, 1], ["2/3", 1], max_pieces=2)
+    assert res.status == UNDECIDED and "max_pieces=2" in res.reason
+
+
 def test_pieces_refusals():
     with pytest.raises(NotApplicable, match="not piecewise linear"):
         analyse_pieces("softplus", [1, 2, 3], [0, 0, 0], [1], [1])

@@ -16,8 +16,9 @@ DEFAULT_X_BY_THEOREM = {"prop4": DEFAULT_X, "6": "1,2,3", "4": "0.1,2,3"}
 
 
 @main.command("construct")
-@click.option("--activation", "-a", default="swish", show_default=True,
-              help="Registry name (swish, softplus, gelu, ...) or an expression in t, e.g. 't/(1+exp(-t))'.")
+@click.option("--activation", "-a", default=None,
+              help="Registry name (swish, softplus, gelu, ...) or an expression in t, e.g. 't/(1+exp(-t))' "
+                   "(default swish; not with --theorem 4, which designs σ).")
 @click.option("--theorem", default="auto", show_default=True,
               type=click.Choice(["auto", *CONSTRUCTIONS]), help="The construction to follow.")
 @click.option("--x", "x_text", default=None, help=f"Inputs, comma separated (default {DEFAULT_X}; Theorem 6: 1,2,3; Theorem 7: generated, positive, decreasing, with the ratio condition).")
@@ -39,7 +40,7 @@ DEFAULT_X_BY_THEOREM = {"prop4": DEFAULT_X, "6": "1,2,3", "4": "0.1,2,3"}
               help="Write the case as JSON here (atomically).")
 @json_option
 @handle_errors
-def construct_cmd(activation: str, theorem: str, x_text: str | None, width: int | None, w_text: str | None,
+def construct_cmd(activation: str | None, theorem: str, x_text: str | None, width: int | None, w_text: str | None,
                   v_text: str | None, M: float | None, N: int | None, w0: float | None, seed: int, trials: int | None, samples: int,
                   no_verify: bool, output: str | None, as_json: bool) -> None:
     """Construct a sub-optimal strict local minimum and verify it numerically.
@@ -53,6 +54,8 @@ def construct_cmd(activation: str, theorem: str, x_text: str | None, width: int 
     w = float_list("--w", w_text)
     v = float_list("--v", v_text)
     example2 = x is None and width is None and w is None and v is None
+    if activation is None and theorem != "4":
+        activation = "swish"
     key, why = choose(activation, x=x, width=width, w=w, v=v) if theorem == "auto" else (theorem, "")
     if key == "7" and x_text is not None:
         # the tokens themselves, so that "0.1" is read as the rational 1/10
