@@ -50,6 +50,10 @@ def choose(activation: Activation | str, **kwargs: Any) -> tuple[str, str]:
 
     Raises NotApplicable for a positively homogeneous σ (Theorem 5).
 
+    References
+    ----------
+    Li, Ding & Sun, Theorems 5, 6, 7 and Proposition 4 (papers/002).
+
     Examples
     --------
     >>> choose("swish")[0], choose("softplus")[0], choose("Max(0, t - 1)")[0]

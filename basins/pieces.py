@@ -442,7 +442,12 @@ def analyse_pieces(activation: Activation | str, x: Sequence[Any], y: Sequence[A
 # --------------------------------------------------------------------------
 
 def on_nonsmooth_point(case: Any, *, rel: float = 1e-9) -> bool:
-    """Whether some pre-activation w_i x_n of the case sits (to ``rel``) on a point where σ is not C²."""
+    """Whether some pre-activation w_i x_n of the case sits (to ``rel``) on a point where σ is not C².
+
+    References
+    ----------
+    SPEC §7; Li, Ding & Sun, Theorem 7 (papers/002).
+    """
     act = case.activation
     if act.is_c2:
         return False
@@ -463,6 +468,10 @@ def exact_point(case: Any) -> tuple[list[Fraction], list[Fraction], list[Fractio
     The stored floats must be within one unit in the last place of the
     stored rationals (constructions round w towards 0 and the rest to
     nearest).  Returns (x, y, v, w, source).
+
+    References
+    ----------
+    SPEC §7 and §10 (exact numbers in case files).
     """
     ex = (case.details or {}).get("exact") if isinstance(case.details, Mapping) else None
     floats = dict(zip(("x", "y", "v", "w"), case.arrays()))
@@ -488,6 +497,10 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
     for random directions and the ± coordinate axes at every radius, with the
     cancellation-free kernel) and ``witness``.  Same shape as
     :func:`basins.verify.verify_case`.
+
+    References
+    ----------
+    SPEC §7; Li, Ding & Sun, proof of Theorem 7 (papers/002).
     """
     import mpmath
 

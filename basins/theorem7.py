@@ -154,6 +154,15 @@ def default_x(shape: Shape, N: int) -> list[Fraction]:
     """N dyadic inputs 1 + (N − n)·h, strictly decreasing, positive, with x_1/x_N below the bound.
 
     Dyadic so that the floats stored in the case are the rationals exactly.
+
+    Examples
+    --------
+    >>> [str(a) for a in default_x(activation_shape("Max(0, t - 1) - Max(0, t - 3)"), 5)]
+    ['2', '7/4', '3/2', '5/4', '1']
+
+    References
+    ----------
+    Li, Ding & Sun, Theorem 7, Step 1 (papers/002).
     """
     bound = shape.ratio_bound
     room = Fraction(1) if bound is None else min(Fraction(1), (bound - 1) / 2)
@@ -168,6 +177,10 @@ def check_data(shape: Shape, x: Sequence[Any], m: int) -> list[Fraction]:
 
     Raises HypothesisFailed naming "N ≥ 3", "2m + 1 ≤ N", "x positive",
     "x strictly decreasing" or "ratio".
+
+    References
+    ----------
+    Li, Ding & Sun, Theorem 7, Step 1 (papers/002).
     """
     X = [to_fraction(a, f"x[{n}]") for n, a in enumerate(x)]
     N = len(X)

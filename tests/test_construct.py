@@ -110,3 +110,8 @@ def test_cli_relu_refused_without_file(tmp_path):
     assert res.exit_code == 1 and "Theorem 5" in res.output and not out.exists()
     res = CliRunner().invoke(main, ["construct", "--activation", "relu", "--json"])
     assert res.exit_code == 1 and '"theorem": "Theorem 5"' in res.output
+
+
+def test_cli_N_only_for_theorem7():
+    res = CliRunner().invoke(main, ["construct", "--activation", "softplus", "--N", "5"])
+    assert res.exit_code == 2 and "only applies to Theorem 7" in res.output

@@ -57,6 +57,8 @@ def construct_cmd(activation: str | None, theorem: str, x_text: str | None, widt
     if activation is None and theorem != "4":
         activation = "swish"
     key, why = choose(activation, x=x, width=width, w=w, v=v) if theorem == "auto" else (theorem, "")
+    if N is not None and key != "7":
+        raise click.UsageError(f"--N {N} only applies to Theorem 7 (generated inputs); the construction is {key}")
     if key == "7" and x_text is not None:
         # the tokens themselves, so that "0.1" is read as the rational 1/10
         x = [p for p in x_text.replace(",", " ").split() if p]  # type: ignore[misc]
