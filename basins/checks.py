@@ -87,10 +87,12 @@ def _call(check: str, func: Any, case: Case, *args: Any) -> Any:
 
 
 def is_kinked(case: Case) -> bool:
-    """Whether some pre-activation w_i x_j of the case sits exactly on a breakpoint of σ."""
+    """Whether some pre-activation w_i x_j of the case sits exactly on a point where σ is not C²."""
     from fractions import Fraction
 
-    bps = case.activation.breakpoints
+    if case.activation.is_c2:
+        return False
+    bps = case.activation.nonsmooth_points
     if not bps:
         return False
     pts = {Fraction(str(b)) for b in bps if b.is_Rational}

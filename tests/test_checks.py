@@ -168,6 +168,8 @@ def test_bad_optimizer_arguments(case) -> None:
 def test_kinked_case_declares_non_applicable_checks() -> None:
     c = load_shipped("theorem7_shifted_relu_m2_n8")
     assert is_kinked(c) and not is_kinked(load_shipped("gelu_m2_n8"))
+    # a designed Theorem 4 σ has breakpoints at the nodes w_i x_j but is C² there: not kinked
+    assert not is_kinked(load_shipped("theorem4_designed_m2_n4"))
     names = [n for n, _ in checks_for(c, loss=my_loss, gradient=my_gradient, hessian=my_hessian,
                                       local_optimizer=lbfgsb)]
     assert names == ["check_loss"]
