@@ -288,6 +288,12 @@ def certify_pl(case: Case) -> Certificate:
             pieces_ok = False
             signs = "".join("+" if sgn[i] > 0 else "−" for i in kinked)
             failure = f"orthant {signs} (signs of δw at neurons {', '.join(str(i + 1) for i in kinked)}): {detail}"
+    if not pieces_ok:
+        near = _near_kinks(pl, x, w)
+        if near:
+            i, j, b, gap = near[0]
+            failure += (f"; note: w_{i + 1} x_{j + 1} misses the breakpoint {b} by {gap:.2g} (float rounding?): "
+                        "the float data are not an exact kinked point; data exact in binary avoid this")
     figures["kinked neurons"] = [i + 1 for i in kinked]
     figures["orthants"] = 2 ** len(kinked)
     figures["smallest leading minor"] = str(smallest_minor)
@@ -307,6 +313,19 @@ def certify_pl(case: Case) -> Certificate:
     figures = {"digest": input_digest(inputs), **figures}
     ok = all(c[1] for c in checks)
     return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions)
+
+
+def _near_kinks(pl: _PL, x: list, w: list, rel: float = 1e-12) -> list[tuple[int, int, Any, float]]:
+    """Pre-activations within ``rel`` (relative) of a breakpoint but not on it."""
+    out = []
+    for i, wi in enumerate(w):
+        for j, xj in enumerate(x):
+            u = wi * xj
+            for b in pl.bps:
+                gap = abs(_float(u - b))
+                if 0 < gap <= rel * max(1.0, abs(_float(b))):
+                    out.append((i, j, b, gap))
+    return out
 
 
 def _float(q: Any) -> float:

@@ -86,4 +86,19 @@ def test_float_rounded_kinks_are_rejected_honestly() -> None:
     y = tuple(yhat[:4]) + (yhat[4] - 49.0,)
     case = Case(as_activation("shifted_relu"), x=x, y=y, v=(1.0, 1.0), w=w, theorem="Theorem 7", loss=2401.0,
                 witness=Witness((0.0, -10.0), (0.0, 1.1), 0.0))
-    assert certify_pl(case).status == "rejected"
+    cert = certify_pl(case)
+    assert cert.status == "rejected"
+    assert "w_1 x_3 misses the breakpoint 1" in dict((n, d) for n, _, d in cert.checks)["pieces"]
+
+
+def test_two_kink_activation_theorem7_with_finite_delta() -> None:
+    # σ = max(0, t − 1) − max(0, t − 3)/2: t_0 = 1, δ = 2, and x_1/x_N = 1.5 < (t_0 + δ)/t_0 = 3
+    from basins.reverify import reverify
+
+    act = as_activation("Max(0, t - 1) - Max(0, t - 3)/2")
+    assert [str(b) for b in act.piecewise_linear.breakpoints] == ["1", "3"]
+    case = _one_neuron(activation=act)
+    cert = certify_pl(case)
+    assert cert.certified, cert.checks
+    assert cert.figures["E"] == "10000"
+    assert reverify(case).certified
