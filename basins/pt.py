@@ -752,10 +752,10 @@ def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
             layer = int(gen["changed_layer"])
             again = np.empty(lambdas.size)
             if kind == "wide":
+                # only W_{H+1} moves: T_H from one forward pass, then W_{H+1}(λ) T_H for every λ
+                TH = forward(net, Wp, X)[-2]
                 for k, lam in enumerate(lambdas):
-                    Wl = list(Wp)
-                    Wl[-1] = Wp[-1] + lam * (end - Wp[-1])
-                    R = forward(net, Wl, X)[-1] - Y
+                    R = (Wp[-1] + lam * (end - Wp[-1])) @ TH - Y
                     again[k] = float(np.sum(R * R))
             else:
                 h0 = layer - 1
