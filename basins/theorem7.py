@@ -150,21 +150,37 @@ def activation_shape(activation: Activation | str) -> Shape:
     return Shape(t0, a, delta)
 
 
-def default_x(shape: Shape, N: int) -> list[Fraction]:
-    """N dyadic inputs 1 + (N − n)·h, strictly decreasing, positive, with x_1/x_N below the bound.
+def default_x(shape: Shape, N: int, m: int | None = None) -> list[Fraction]:
+    """N dyadic inputs, strictly decreasing, positive, with x_1/x_N below the bound.
 
     Dyadic so that the floats stored in the case are the rationals exactly.
+    When the bound allows it (x_1/x_N up to 2^(m+1)) and m is given, the
+    inputs x_{2i+1} are the powers 2^(m−i), so that for a dyadic t_0 the
+    weights w_i = t_0/x_{2i+1}, ŷ and y are dyadic too: the float point is the
+    rational point exactly (and can be certified).  Otherwise the inputs
+    are 1 + (N − n)·h.
 
     Examples
     --------
     >>> [str(a) for a in default_x(activation_shape("Max(0, t - 1) - Max(0, t - 3)"), 5)]
     ['2', '7/4', '3/2', '5/4', '1']
+    >>> [str(a) for a in default_x(activation_shape("Max(0, t - 1)"), 6, m=2)]
+    ['4', '3', '2', '3/2', '1', '3/4']
 
     References
     ----------
     Li, Ding & Sun, Theorem 7, Step 1 (papers/002).
     """
     bound = shape.ratio_bound
+    if m is not None and 2 * m + 1 <= N and (bound is None or bound > 2 ** (m + 1)):
+        odd = [Fraction(2) ** (m - i) for i in range(m + 1)]            # x_1, x_3, ..., x_{2m+1}
+        head: list[Fraction] = []
+        for i in range(m):
+            head += [odd[i], (odd[i] + odd[i + 1]) / 2]
+        head.append(odd[m])
+        tail = N - len(head)
+        step = Fraction(1, 2 ** (max(1, math.ceil(math.log2(tail + 1))) + 1)) if tail else Fraction(0)
+        return head + [1 - (k + 1) * step for k in range(tail)]
     room = Fraction(1) if bound is None else min(Fraction(1), (bound - 1) / 2)
     h = Fraction(1, 2 ** max(0, math.ceil(math.log2((N - 1) / room))))  # (N − 1)·h ≤ room
     while (N - 1) * h > room:
@@ -287,7 +303,7 @@ def construct_theorem7(
         n_gen = max(3, 2 * m + 1) if N is None else N
         if isinstance(n_gen, bool) or not isinstance(n_gen, (int, np.integer)) or n_gen < 1:
             raise InvalidArgument(f"N={N!r} must be a positive integer")
-        X = check_data(shape, default_x(shape, int(n_gen)), m)
+        X = check_data(shape, default_x(shape, int(n_gen), m), m)
         generated = True
     else:
         if isinstance(x, (str, bytes)):

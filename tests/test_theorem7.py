@@ -202,3 +202,14 @@ def test_case_roundtrip_verifies_from_file(tmp_path):
     ver = verify_case(back, samples=100, radii=RADII)
     assert ver.passed
     assert ver.figures["pieces"]["status"] == STRICT
+
+
+def test_generated_powers_of_two_make_the_float_point_exact():
+    case = construct_theorem7("Max(0, t - 1)", width=3)
+    ex = case.details["exact"]
+    assert ex["x"] == ["8", "6", "4", "3", "2", "3/2", "1"] and ex["w"] == ["1/4", "1/2", "1"]
+    for key in ("x", "y", "v", "w"):
+        assert [F(a) for a in ex[key]] == [F(a) for a in getattr(case, key)]
+    # the float point itself (no details.exact) is then a strict local minimum, exactly
+    x, y, v, w = case.arrays()
+    assert analyse_pieces(case.activation, x, y, v, w).status == STRICT
