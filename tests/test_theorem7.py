@@ -213,3 +213,23 @@ def test_generated_powers_of_two_make_the_float_point_exact():
     # the float point itself (no details.exact) is then a strict local minimum, exactly
     x, y, v, w = case.arrays()
     assert analyse_pieces(case.activation, x, y, v, w).status == STRICT
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(m=st.integers(1, 3), extra=st.integers(0, 2),
+       gaps=st.lists(st.integers(1, 20), min_size=8, max_size=8))
+def test_random_rational_data_give_strict_minima(m, extra, gaps):
+    """Any positive, strictly decreasing x with x_1/x_N < 3 works for the ramp (t_0 = 1, δ = 2)."""
+    N = 2 * m + 1 + extra
+    steps = [F(g, 100) for g in gaps[: N - 1]]
+    x = [1 + sum(steps[k:], F(0)) for k in range(N - 1)] + [F(1)]
+    if x[0] >= 3:                                                        # keep x_1/x_N < 3
+        c = F(19, 10) / (x[0] - 1)
+        x = [1 + (a - 1) * c for a in x]
+    assert x[0] / x[-1] < 3
+    case = construct_theorem7("Max(0, t - 1) - Max(0, t - 3)", x=x, width=m)
+    assert case.details["pieces"]["status"] == STRICT
+    assert case.witness.loss < case.loss
