@@ -102,3 +102,15 @@ def test_two_kink_activation_theorem7_with_finite_delta() -> None:
     assert cert.certified, cert.checks
     assert cert.figures["E"] == "10000"
     assert reverify(case).certified
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_theorem7_constructions_are_certified_by_both_verifiers(m: int) -> None:
+    from basins.reverify import reverify
+    from basins.theorem7 import construct_theorem7
+
+    case = construct_theorem7("shifted_relu", width=m)
+    cert = certify_pl(case)
+    assert cert.certified, cert.checks
+    assert cert.figures["orthants"] == 2 ** m
+    assert reverify(case).certified
