@@ -18,9 +18,17 @@ of Basins* (shared/papers/002_dcd1bd86d7cd4545.txt).
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 __version__ = "0.1.0"
+
+# Installed, the shipped cases are the subpackage basins.cases; in a source checkout they sit in
+# <checkout>/cases beside this folder, so the checkout's root is searched for that one subpackage.
+_here = os.path.dirname(os.path.abspath(__file__))
+if not os.path.isdir(os.path.join(_here, "cases")) and os.path.isfile(
+        os.path.join(os.path.dirname(_here), "cases", "__init__.py")):
+    __path__.append(os.path.dirname(_here))  # type: ignore[name-defined]
 
 from .activations import Activation, as_activation, parse_expression, registry_names  # noqa: E402
 from .case import Case, Witness, load_case  # noqa: E402
