@@ -54,6 +54,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -78,6 +79,21 @@ _PIECEWISE_MAX_ORDER = 4
 _EPS = float(np.finfo(float).eps)
 #: Above this fraction of neurons on the direct path a chunk evaluates σ densely.
 _DENSE_DIRECT = 0.25
+
+
+def _scratch(work: dict[str, np.ndarray] | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A C-contiguous float64 array of ``shape`` from the reusable buffer ``work[name]``.
+
+    Large temporaries cost page faults on every allocation (several ns per
+    element on the shared machine); a chunk's two largest arrays are reused.
+    """
+    size = int(np.prod(shape))
+    if work is None:
+        return np.empty(shape)
+    buf = work.get(name)
+    if buf is None or buf.size < size:
+        buf = work[name] = np.empty(size)
+    return buf[:size].reshape(shape)
 
 
 def _orders(act: Activation) -> tuple[int, ...]:
@@ -192,7 +208,7 @@ class _Plan:
     def orders(self) -> list[int]:
         return sorted(self.tau)
 
-    def chunk(self, dv: np.ndarray, dw: np.ndarray) -> np.ndarray:
+    def chunk(self, dv: np.ndarray, dw: np.ndarray, work: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """ΔE for one chunk of perturbations, given transposed: dv, dw of shape (m, k).
 
         The chunk uses the smallest Taylor order whose τ covers every |dw_ki|;
@@ -212,7 +228,7 @@ class _Plan:
         if direct and np.mean(adw > self.tau[order][:, None]) > _DENSE_DIRECT:
             order = 1                                          # mostly direct: skip the Taylor columns
         base = dv + self.v[:, None]
-        A = np.empty((order + 1, m, k))
+        A = _scratch(work, "A", (order + 1, m, k))
         A[0] = dv
         np.multiply(base, dw, out=A[1])
         taylor = (adw <= self.tau.get(order, 0.0 * amax)[:, None]) if direct else None
@@ -221,7 +237,7 @@ class _Plan:
             np.multiply(A[p - 1], pw, out=A[p])
         rows = (order + 1) * m
         A2 = A.reshape(rows, k)
-        delta = self.C[:rows].T @ A2                           # (N, k): Δ_k in column k
+        delta = np.matmul(self.C[:rows].T, A2, out=_scratch(work, "delta", (self.x.size, k)))  # Δ_k in column k
         rdelta = self.Cr[:rows] @ A2                           # (k,):   r·Δ_k
         if taylor is not None:
             self._direct(~taylor, base, dw, delta, rdelta)
@@ -331,8 +347,13 @@ def delta_losses(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, d
     out = np.empty(k)
     nw = min(len(bounds), workers or os.cpu_count() or 1)
 
+    local = threading.local()       # per call and thread: the chunk's two large arrays, reused
+
     def run(b: tuple[int, int]) -> None:
-        out[b[0]:b[1]] = plan.chunk(np.ascontiguousarray(dv[b[0]:b[1]].T), np.ascontiguousarray(dw[b[0]:b[1]].T))
+        if not hasattr(local, "work"):
+            local.work = {}
+        out[b[0]:b[1]] = plan.chunk(np.ascontiguousarray(dv[b[0]:b[1]].T), np.ascontiguousarray(dw[b[0]:b[1]].T),
+                                    local.work)
 
     if nw <= 1:
         with _blas_threads(1 if workers == 1 else None):

@@ -12,7 +12,7 @@ Speed, for swish and tanh at (m, N) = (1, 3), (8, 64), (64, 1024):
   uniform on the sphere of R^{2m} and radii 1e-2 … 1e-6 in five equal
   consecutive blocks (the radii of ``verify``, which calls the kernel once
   per radius: the regime the kernel is for);
-* kernel, 1 worker: the same on one thread (shows the use of the cores);
+* kernel, 1 worker: the same on one thread, same K (shows the use of the cores);
 * far: the kernel at radius 0.5, where every neuron takes the direct path;
 * plain: the same ΔE from a plain batched numpy expression,
   E(θ + δ) − E(θ) with σ((w + dw) x) evaluated for every element;
@@ -21,7 +21,7 @@ Speed, for swish and tanh at (m, N) = (1, 3), (8, 64), (64, 1024):
   ``CHUNK_ELEMENTS`` (cache-sized blocks are faster than one huge array, so
   this is the stricter roofline).
 
-To keep one run short, plain, far, 1 worker and the roofline are timed on the
+To keep one run short, plain, far and the roofline are timed on the
 first K' perturbations with K'·m·N ≈ 2^28 elements (``--max-elements``) when
 K·m·N is larger; they are throughputs, so the figures compare.  Every figure
 is the best of ``--repeats`` interleaved runs.
@@ -139,7 +139,7 @@ def speed(log2k: int, repeats: int, max_elements: int, seed: int = 0) -> list[di
             roof = _roofline_single_core(ufunc, kp * m * n, seed)
             t = _best({
                 "kernel": kernel,
-                "kernel 1 worker": lambda: delta_losses(name, x, y, v, w, dv[:kp], dw[:kp], workers=1),
+                "kernel 1 worker": lambda: delta_losses(name, x, y, v, w, dv, dw, workers=1),
                 "far": lambda: delta_losses(name, x, y, v, w, fv, fw),
                 "plain": lambda: res.__setitem__("plain", plain_delta_losses(name, x, y, v, w, dv[:kp], dw[:kp])),
                 "roofline": roof,
@@ -147,7 +147,7 @@ def speed(log2k: int, repeats: int, max_elements: int, seed: int = 0) -> list[di
             el, elp = k * m * n, kp * m * n
             thr = {
                 "kernel": el / t["kernel"],
-                "kernel 1 worker": elp / t["kernel 1 worker"],
+                "kernel 1 worker": el / t["kernel 1 worker"],
                 "far": elp / t["far"],
                 "plain": elp / t["plain"],
                 "roofline": cores * elp / t["roofline"],
@@ -156,7 +156,7 @@ def speed(log2k: int, repeats: int, max_elements: int, seed: int = 0) -> list[di
             agree = float(np.max(np.abs(res["kernel"][:kp] - ref)) / max(np.max(np.abs(ref)), 1e-300))
             target = (m, n) in TARGET.get(name, set())
             rows.append({
-                "activation": name, "m": m, "N": n, "K": k, "K timed for plain/far/1 worker/roofline": kp,
+                "activation": name, "m": m, "N": n, "K": k, "K timed for plain/far/roofline": kp,
                 "seconds": t, "throughput (evaluations/s)": thr,
                 "kernel / plain": thr["kernel"] / thr["plain"],
                 "kernel / roofline": thr["kernel"] / thr["roofline"],
