@@ -45,6 +45,7 @@ from basins.errors import (
 )
 from basins.network import gradient as net_gradient
 from basins.prop4 import construct_prop4
+from basins.verify import verify_case
 from basins.resnet import (
     ResNetParams,
     random_resnet,
@@ -274,10 +275,12 @@ def test_a_perturbed_case_is_detected_as_not_critical() -> None:
 def test_ill_conditioned_float_verdict_is_undecided_and_digits_decide() -> None:
     # this seeded search ends at a nearly rank-deficient J (s_min ~ 1e-13): float64 cannot decide,
     # 50 digits show that the point is not critical to the precision the identity needs
-    # (this w was once what the search returned; the search now demands margins ≥ 1e-6)
+    # a given w whose sign margin is 1.7e-9: the Hessian is nearly singular, so the float64 point is
+    # not critical to the precision the identity needs (verify_case fails it too)
     case = construct_prop4("tanh", (-1, -0.5, 0.3, 1, 2, 3, 4),
-                           w=[0.08913134543734813, -0.09365038971198786, 0.45400168699426297])
+                           w=[0.22284768472385666, 0.31353531345005836, 0.22531777499701225])
     assert case.details["conditions"]["signs"]["margin"] < 1e-8
+    assert "critical point" in verify_case(case, samples=10).failed
     assert case_value_identity(case).status == "undecided"
     assert case_value_identity(case, dps=50).status == "fails"
 

@@ -126,13 +126,13 @@ def test_sweep_piecewise_linear_matches_table1_row2():
 
 def test_a_case_of_another_activation_does_not_count(monkeypatch):
     # Theorem 4 designs its own σ: its basins are not basins of the activation swept
-    from basins import construct as construct_module
+    from basins.construct import CONSTRUCTIONS
     from basins.prop4 import construct_prop4
 
     def designs_swish(act, x=None, width=1, seed=0, **kw):
         return construct_prop4("swish", x, width=width, seed=seed)
 
-    monkeypatch.setitem(construct_module.CONSTRUCTIONS, "fake", (designs_swish, "returns a swish case"))
+    monkeypatch.setitem(CONSTRUCTIONS, "fake", (designs_swish, "returns a swish case"))
     s = sweep("softplus", 3, trials=1, workers=1, constructions=["fake"], samples=20)
     assert s.widths_with == []
     assert any("another activation" in r for row in s.rows() for r in row["reasons"])
