@@ -489,7 +489,8 @@ def exact_point(case: Any) -> tuple[list[Fraction], list[Fraction], list[Fractio
     return out[0], out[1], out[2], out[3], "details.exact (rationals; the stored floats are within one ulp)"
 
 
-def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: int, seed: int) -> Any:
+def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: int, seed: int,
+                       progress: Any = None) -> Any:
     """The verification of a case whose point sits on a breakpoint of a piecewise-linear σ.
 
     Checks: ``loss`` (at ``dps`` digits), ``pieces`` (the exact analysis of
@@ -505,8 +506,7 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
     import mpmath
 
     from .network import loss_mp
-    from .sampling import delta_losses
-    from .verify import Check, Verification, _mp_str
+    from .verify import Check, Verification, _directions, _loss_check, _sampling_check, _witness_check
 
     act = case.activation
     x, y, v, w = case.arrays()
@@ -517,10 +517,8 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
                                          "differentiable there: no Hessian)"}
     with mpmath.workdps(dps):
         E = loss_mp(act, x, y, v, w, dps)
-        figures["loss"] = _mp_str(E)
-        rel = abs(E - mpmath.mpf(case.loss)) / max(abs(E), mpmath.mpf(1e-300))
-        checks.append(Check("loss", bool(rel <= 1e-9), float(E),
-                            f"E = {_mp_str(E, 17)} at {dps} digits; stored {case.loss!r} (relative difference {float(rel):.2e})"))
+        figures["loss"] = mpmath.nstr(E, 20)
+        checks.append(_loss_check(case, E, f"{dps} digits"))
         try:
             X, Y, V, W, source = exact_point(case)
             res = analyse_pieces(act, X, Y, V, W)
@@ -530,32 +528,7 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
                                 f"S = {[i + 1 for i in res.S]}; {res.reason}; exact E = {res.loss}"))
         except (InvalidArgument, NotApplicable) as exc:
             checks.append(Check("pieces", False, None, f"exact analysis not possible: {exc}"))
-        if case.witness is not None:
-            Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
-            figures["witness loss"] = _mp_str(Ew)
-            checks.append(Check("witness", bool(Ew < E), float(Ew),
-                                f"E(witness) = {_mp_str(Ew, 12)} < E = {_mp_str(E, 12)}" if Ew < E else
-                                f"E(witness) = {_mp_str(Ew, 12)} is not below E = {_mp_str(E, 12)}"))
-        else:
-            checks.append(Check("witness", False, None, "the case has no witness of lower loss"))
-    rng = np.random.default_rng(seed)
-    dirs = rng.standard_normal((samples, 2 * m))
-    eye = np.eye(2 * m)
-    dirs = np.vstack([dirs, eye, -eye])
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    per_radius = []
-    all_positive = True
-    for rad in radii:
-        d = rad * dirs
-        de = delta_losses(act, x, y, v, w, d[:, :m], d[:, m:])
-        worst = float(np.min(de / rad**2))
-        positive = bool(np.all(de > 0))
-        all_positive &= positive
-        per_radius.append({"radius": float(rad), "min dE/r^2": worst, "directions": int(d.shape[0]),
-                           "all positive": positive})
-    figures["sampling"] = per_radius
-    smallest = min(p["min dE/r^2"] for p in per_radius)
-    checks.append(Check("sampling", all_positive, smallest,
-                        f"ΔE > 0 in {dirs.shape[0]} directions (random, ±axes) at radii "
-                        f"{', '.join(f'{r:g}' for r in radii)}; smallest ΔE/|δ|² = {smallest:.6g}"))
+        checks.append(_witness_check(case, E, dps, figures))
+    checks.append(_sampling_check(case, _directions(samples, m, seed), radii, figures, progress,
+                                  kinds="random, ±axes"))
     return Verification(tuple(checks), figures)

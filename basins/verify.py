@@ -127,7 +127,7 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
         raise InvalidArgument(f"dps={dps!r} must be at least 20")
     from .pieces import on_nonsmooth_point, verify_pieces_case
     if on_nonsmooth_point(case):  # E is not differentiable there (Theorem 7): exact pieces, no Hessian
-        return verify_pieces_case(case, radii=radii, samples=samples, dps=dps, seed=seed)
+        return verify_pieces_case(case, radii=radii, samples=samples, dps=dps, seed=seed, progress=progress)
     act = case.activation
     x, y, v, w = case.arrays()
     m = w.size
@@ -150,9 +150,7 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
         gnorm = mpmath.sqrt(mpmath.fsum(gi * gi for gi in g))
         figures["loss"] = _mp_str(E)
         figures["gradient norm"] = float(gnorm)
-        rel = abs(E - mpmath.mpf(case.loss)) / max(abs(E), mpmath.mpf(1e-300))
-        checks.append(Check("loss", bool(rel <= 1e-9), float(E),
-                            f"E = {_mp_str(E, 17)} in {prec}; stored {case.loss!r} (relative difference {float(rel):.2e})"))
+        checks.append(_loss_check(case, E, prec))
         lam_min, lam_max, how = _spectrum(H, dps)
         figures["hessian"] = {"min eigenvalue": lam_min, "max eigenvalue": lam_max, "method": how}
         pd = lam_min > 0 and lam_min > 1e-13 * abs(lam_max)
@@ -171,44 +169,70 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
         checks.append(Check("critical point", bool(step_norm <= 1e-8 * scale), float(gnorm),
                             f"|∇E| = {float(gnorm):.3g}; Newton step |H⁻¹∇E| = {step_norm:.3g} "
                             f"(a critical point this close; bound 1e-8·(1+|θ|) = {1e-8 * scale:.3g})"))
-        if case.witness is not None:
-            if large:
-                rw = output(act, x, case.witness.v, case.witness.w) - y
-                Ew = mpmath.mpf(math.fsum(rw * rw))
-            else:
-                Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
-            figures["witness loss"] = _mp_str(Ew)
-            checks.append(Check("witness", bool(Ew < E), float(Ew),
-                                f"E(witness) = {_mp_str(Ew, 12)} < E = {_mp_str(E, 12)}" if Ew < E else
-                                f"E(witness) = {_mp_str(Ew, 12)} is not below E = {_mp_str(E, 12)}"))
-        else:
-            checks.append(Check("witness", False, None, "the case has no witness of lower loss"))
+        checks.append(_witness_check(case, E, dps, figures, large=large))
 
-    rng = np.random.default_rng(seed)
-    dirs = rng.standard_normal((samples, 2 * m))
-    eye = np.eye(2 * m)
-    Hf = hessian(act, x, y, v, w)
-    evals, evecs = np.linalg.eigh(Hf)
+    evecs = np.linalg.eigh(hessian(act, x, y, v, w))[1]
     soft = evecs[:, : min(3, 2 * m)].T
-    dirs = np.vstack([dirs, eye, -eye, soft, -soft])
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    check = _sampling_check(case, _directions(samples, m, seed, soft), radii, figures, progress,
+                            kinds="random, ±axes, ±3 softest")
+    figures["half smallest eigenvalue"] = lam_min / 2
+    checks.append(Check(check.name, check.passed, check.value, f"{check.detail} (λ_min/2 = {lam_min / 2:.6g})"))
+    return Verification(tuple(checks), figures)
+
+
+def _loss_check(case: Case, E: Any, prec: str) -> Check:
+    """The stored loss against E recomputed (relative 1e-9)."""
+    rel = abs(E - mpmath.mpf(case.loss)) / max(abs(E), mpmath.mpf(1e-300))
+    return Check("loss", bool(rel <= 1e-9), float(E),
+                 f"E = {_mp_str(E, 17)} in {prec}; stored {case.loss!r} (relative difference {float(rel):.2e})")
+
+
+def _witness_check(case: Case, E: Any, dps: int, figures: dict[str, Any], *, large: bool = False) -> Check:
+    """E(witness) < E, at ``dps`` digits (exact float sums in float64 when ``large``)."""
+    if case.witness is None:
+        return Check("witness", False, None, "the case has no witness of lower loss")
+    act = case.activation
+    x, y, _, _ = case.arrays()
+    if large:
+        rw = output(act, x, case.witness.v, case.witness.w) - y
+        Ew = mpmath.mpf(math.fsum(rw * rw))
+    else:
+        Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
+    figures["witness loss"] = _mp_str(Ew)
+    return Check("witness", bool(Ew < E), float(Ew),
+                 f"E(witness) = {_mp_str(Ew, 12)} < E = {_mp_str(E, 12)}" if Ew < E else
+                 f"E(witness) = {_mp_str(Ew, 12)} is not below E = {_mp_str(E, 12)}")
+
+
+def _directions(samples: int, m: int, seed: int, extra: np.ndarray | None = None) -> np.ndarray:
+    """Unit directions in θ-space, shape (samples + 4m [+ 2·len(extra)], 2m): seeded random, ±axes, ±extra."""
+    rng = np.random.default_rng(seed)
+    eye = np.eye(2 * m)
+    parts = [rng.standard_normal((samples, 2 * m)), eye, -eye]
+    if extra is not None and len(extra):
+        parts += [extra, -extra]
+    dirs = np.vstack(parts)
+    return dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
+
+
+def _sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures: dict[str, Any],
+                    progress: Callable[[int, int], None] | None, *, kinds: str) -> Check:
+    """ΔE > 0 along every direction at every radius (cancellation-free kernel); figures per radius."""
+    x, y, v, w = case.arrays()
+    m = w.size
     per_radius = []
     all_positive = True
     for rad in radii:
         d = rad * dirs
-        de = delta_losses(act, x, y, v, w, d[:, :m], d[:, m:])
-        ratio = de / rad**2
-        worst = float(np.min(ratio))
+        de = delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:])
         positive = bool(np.all(de > 0))
         all_positive &= positive
-        per_radius.append({"radius": float(rad), "min dE/r^2": worst, "directions": int(d.shape[0]),
-                           "all positive": positive})
+        per_radius.append({"radius": float(rad), "min dE/r^2": float(np.min(de / rad**2)),
+                           "directions": int(d.shape[0]), "all positive": positive})
         if progress is not None:
             progress(len(per_radius), len(radii))
     figures["sampling"] = per_radius
-    figures["half smallest eigenvalue"] = lam_min / 2
-    checks.append(Check("sampling", all_positive, min(p["min dE/r^2"] for p in per_radius),
-                        f"ΔE > 0 in {dirs.shape[0]} directions (random, ±axes, ±3 softest) at radii "
-                        f"{', '.join(f'{r:g}' for r in radii)}; smallest ΔE/|δ|² = "
-                        f"{min(p['min dE/r^2'] for p in per_radius):.6g} (λ_min/2 = {lam_min / 2:.6g})"))
-    return Verification(tuple(checks), figures)
+    smallest = min(p["min dE/r^2"] for p in per_radius)
+    return Check("sampling", all_positive, smallest,
+                 f"ΔE > 0 in {dirs.shape[0]} directions ({kinds}) at radii "
+                 f"{', '.join(f'{r:g}' for r in radii)}; smallest ΔE/|δ|² = {smallest:.6g}")
