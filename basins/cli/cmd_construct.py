@@ -56,7 +56,7 @@ def construct_cmd(activation: str | None, theorem: str, x_text: str | None, widt
     example2 = x is None and width is None and w is None and v is None
     if activation is None and theorem != "4":
         activation = "swish"
-    key, why = choose(activation, x=x, width=width, w=w, v=v) if theorem == "auto" else (theorem, "")
+    key, why = choose(activation or "swish", x=x, width=width, w=w, v=v) if theorem == "auto" else (theorem, "")
     if N is not None and key != "7":
         raise click.UsageError(f"--N {N} only applies to Theorem 7 (generated inputs); the construction is {key}")
     if key == "7" and x_text is not None:
