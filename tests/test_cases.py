@@ -83,13 +83,6 @@ def test_unknown_case_name() -> None:
 
 # -------------------------------------------------------------------------- CLI --
 
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-    return invoke
 
 
 @pytest.fixture

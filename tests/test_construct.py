@@ -11,14 +11,6 @@ from basins.construct import CONSTRUCTIONS, choose, construct, explain_choice
 from basins.errors import InvalidArgument, NotApplicable
 
 
-@pytest.fixture
-def run():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.mark.parametrize("name, kwargs, key", [
