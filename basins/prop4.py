@@ -250,6 +250,7 @@ def _search_w(act: Activation, x: np.ndarray, m: int, v: np.ndarray | None, seed
     scale = 1.0 / float(np.sqrt(np.mean(x * x)))
     best: tuple[float, np.ndarray, _Analysis] | None = None
     tried = 0
+    failures: dict[str, int] = {}
     for _ in range(trials):
         # log-uniform magnitudes: small weights make the features of an analytic σ nearly dependent
         w = rng.choice((-1.0, 1.0), m) * np.exp(rng.uniform(np.log(0.1), np.log(8.0), m)) * scale
@@ -260,10 +261,16 @@ def _search_w(act: Activation, x: np.ndarray, m: int, v: np.ndarray | None, seed
             continue
         tried += 1
         an = analyse_point(act, x, w, v, exhaustive_signs=False)
+        failed = ("condition 1" if an.margin1 <= TOLERANCE else "condition 2" if an.margin2.min() <= TOLERANCE
+                  else "signs" if an.a is None else None)
+        if failed:
+            failures[failed] = failures.get(failed, 0) + 1
         if an.a is not None and (best is None or an.score > best[0]):
             best = (an.score, w, an)
     if best is None or best[0] < SEARCH_MIN_SCORE:
         found = "none holds" if best is None else f"the best margin is {best[0]:.3g}"
+        if failures:
+            found += "; failed: " + ", ".join(f"{k} in {n}" for k, n in sorted(failures.items()))
         raise HypothesisFailed(
             f"{THEOREM}: no w among {trials} seeded trials (seed={seed}) satisfies conditions 1–2 with a "
             f"sign-matched a and margins ≥ {SEARCH_MIN_SCORE:g} for activation={act.name!r}, N={x.size}, "

@@ -99,3 +99,14 @@ def test_thin_entry_script_runs():
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert res.returncode == 0, res.stderr
     assert [round(y, 4) for y in json.loads(res.stdout)["y"]] == [-99.9475, -1.1766, 6.5060]
+
+
+def test_example2_setting_falls_back_to_a_search_for_another_activation(run):
+    # elu is linear on x > 0 at w = 1: z″ = 0, so Example 2's w = v = 1 fails condition 2
+    res = run("construct", "-a", "elu", "--samples", "100", "--json")
+    assert res.exit_code == 0, res.output
+    case = json.loads(res.output)
+    assert "fails for elu (condition 2)" in case["details"]["chosen"]["why"]
+    assert case["w"][0] < 0 and case["verification"]["status"] == "verified numerically"
+    # swish keeps the paper's setting
+    assert json.loads(run("construct", "--samples", "10", "--json").output)["w"] == [1.0]

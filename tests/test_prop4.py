@@ -166,3 +166,9 @@ def test_search_fails_when_the_conditions_have_no_room():
 def test_witness_loss_is_recomputed_independently(example2):
     x, y, _, _ = example2.arrays()
     assert loss("swish", x, y, example2.witness.v, example2.witness.w) == pytest.approx(example2.witness.loss)
+
+
+def test_search_failure_names_the_condition_that_failed():
+    # σ = t²: z″ ∝ z′ at every w, so every candidate fails condition 2
+    with pytest.raises(HypothesisFailed, match=r"failed: condition 2 in 8\b"):
+        construct_prop4("quadratic", (0.5, 1.0, 2.0), width=1, trials=8)

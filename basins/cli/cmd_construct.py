@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import NotApplicable
 from ..construct import CONSTRUCTIONS, choose, construct
 from ..report import format_case, format_verification
 from ..verify import DEFAULT_RADII, verify_case
@@ -70,7 +71,17 @@ def construct_cmd(activation: str | None, theorem: str, x_text: str | None, widt
                        + "; with no options: the paper's Example 2 (w = v = 1, M = 100)")
     kwargs = dict(x=x, w=w, v=v, width=width, M=M, w0=w0, seed=seed, N=N if key == "7" else None,
                   trials=trials if key == "prop4" else None)
-    case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
+    try:
+        case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
+    except NotApplicable as exc:
+        # Example 2's w = v = 1 is the paper's setting for swish; for another σ it may miss a
+        # hypothesis (elu is linear on x > 0): then search for w, as with any other data, and say so.
+        if not (example2 and key == "prop4") or exc.theorem != "Proposition 4":
+            raise
+        kwargs.update(w=None, v=None)
+        case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
+        why = (f"{why}; " if why else "") + (f"Example 2's w = v = 1 fails for {activation} "
+                                             f"({exc.hypothesis}): w found by a seeded search instead")
     if why:
         case = case.with_(details={**case.details, "chosen": {"theorem": key, "why": why}})
     if not no_verify:
