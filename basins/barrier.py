@@ -207,10 +207,15 @@ def check_strictly_decreasing(losses: Any, *, tol: float = 0.0) -> bool:
     return bool(np.all(np.diff(a) < -tol))
 
 
+def _arc_length(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Lengths of the polyline's segments and the total used to normalise the arc length (1 if 0)."""
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    return seg, float(np.sum(seg)) or 1.0
+
+
 def _densify(points: np.ndarray, per_segment: int) -> tuple[np.ndarray, np.ndarray]:
     """Dense samples along the polyline and their normalised arc length."""
-    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
-    total = float(np.sum(seg)) or 1.0
+    seg, total = _arc_length(points)
     out, lam = [points[:1]], [np.zeros(1)]
     acc = 0.0
     for k in range(len(points) - 1):
@@ -221,6 +226,33 @@ def _densify(points: np.ndarray, per_segment: int) -> tuple[np.ndarray, np.ndarr
         lam.append((acc + t * seg[k]) / total)
         acc += seg[k]
     return np.vstack(out), np.concatenate(lam)
+
+
+def _at_arc_length(points: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
+    """The points of the polyline at normalised arc length λ ∈ [0, 1] (the parametrisation of
+    :func:`_densify`: λ = (length of the segments before k + t · |segment k|) / total length).
+
+    Examples
+    --------
+    >>> P = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 3.0]])
+    >>> D, lam = _densify(P, 4)
+    >>> bool(np.allclose(_at_arc_length(P, lam), D, rtol=0, atol=1e-15))
+    True
+    """
+    seg, total = _arc_length(points)
+    lam = np.asarray(lambdas, dtype=float)
+    if seg.size == 0:
+        return np.repeat(points[:1], lam.size, axis=0)
+    ends = np.cumsum(seg)                   # the same sums as _densify's running `acc`
+    starts = np.concatenate([[0.0], ends[:-1]])
+    s = lam * total
+    k = np.clip(np.searchsorted(ends, s, side="left"), 0, seg.size - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(seg[k] > 0, (s - starts[k]) / np.where(seg[k] > 0, seg[k], 1.0), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    out = points[k] + t[:, None] * (points[k + 1] - points[k])
+    out[t == 1.0] = points[k + 1][t == 1.0]    # the vertices themselves, exactly
+    return out
 
 
 def _descend(act: Activation, x: np.ndarray, y: np.ndarray, theta0: np.ndarray, target: float,

@@ -488,9 +488,54 @@ def _losses_wide(net: DeepNetwork, Wp: list[np.ndarray], P: _Path76, Y: np.ndarr
     out = (Wl.reshape(-1, TH.shape[0]) @ TH).reshape(len(lambdas), dout, -1)
     R = out - Y[None]
     losses = np.einsum("sij,sij->s", R, R)
+    return losses, _rounding_wide(Wp, P, Y, D)
+
+
+# The rounding floor, shared by :func:`_build` and :func:`check_path` (one implementation: a checker
+# must recompute the floor from the generator, never trust the stored one).
+
+def _rounding_wide(Wp: list[np.ndarray], P: _Path76, Y: np.ndarray, D: np.ndarray) -> float:
+    """Bound on ||ΔŶ||_F from evaluating W_{H+1}(λ) T_H on the segment, D = (Y − Ŷ^p) T_H^+."""
+    TH = P.Ts[-1]
     wmax = max(float(np.linalg.norm(Wp[-1])), float(np.linalg.norm(Wp[-1] + D)))
-    e = 2 * TH.shape[0] * _EPS * wmax * float(np.linalg.norm(TH)) + _EPS * float(np.linalg.norm(Y))
-    return losses, e
+    return 2 * TH.shape[0] * _EPS * wmax * float(np.linalg.norm(TH)) + _EPS * float(np.linalg.norm(Y))
+
+
+def _rounding_forward(Wl: list[np.ndarray], Ts: list[np.ndarray], h0: int) -> float:
+    """Bound on ||ΔŶ||_F from the forward pass through the changed and later layers at one λ of (76)."""
+    return _EPS * sum(W.shape[1] * float(np.linalg.norm(W)) * float(np.linalg.norm(T))
+                      for W, T in zip(Wl[h0:], Ts[h0:-1])) * 4
+
+
+def _rounding_floors(e: float, N: int, P: _Path76, E0: float, predicted: np.ndarray, losses: np.ndarray
+                     ) -> np.ndarray:
+    """Per-sample bound on |computed E − E| from the evaluation bound ``e`` on ||ΔŶ||_F.
+
+    ``e`` is increased by the error of constructing W(λ) itself, ~ N ε κ ||Ŷ^p − Y|| (a first-order
+    estimate); then |computed E − E| ≤ 2 ||R|| e + e²."""
+    e = e + 10 * N * _EPS * P.condition * np.sqrt(E0)
+    return 2.0 * np.sqrt(np.maximum(predicted, losses)) * e + e * e
+
+
+def _resolved(predicted: np.ndarray, floors: np.ndarray) -> np.ndarray:
+    """Consecutive pairs whose predicted change exceeds twice the two floors (their decrease is checked)."""
+    return np.abs(predicted[:-1] - predicted[1:]) > 2.0 * (floors[:-1] + floors[1:])
+
+
+def _pyramid_losses(net: DeepNetwork, Wp: list[np.ndarray], P: "_Path76", X: np.ndarray, Y: np.ndarray, h0: int,
+                    lambdas: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """E along (76) at every λ, the forward-pass rounding bound e over them, and W_{h0+1}(last λ)."""
+    losses = np.empty(len(lambdas))
+    e = 0.0
+    layer = Wp[h0]
+    for k, lam in enumerate(lambdas):
+        Wl = list(Wp)
+        Wl[h0] = layer = _layer76(net, Wp, P, Y, float(lam))
+        Ts = forward(net, Wl, X)
+        R = Ts[-1] - Y
+        losses[k] = float(np.sum(R * R))
+        e = max(e, _rounding_forward(Wl, Ts, h0))
+    return losses, e, layer
 
 
 def _build(kind: str, net: DeepNetwork, X: np.ndarray, Y: np.ndarray, W0: list[np.ndarray], h0: int, *,
@@ -508,27 +553,10 @@ def _build(kind: str, net: DeepNetwork, X: np.ndarray, Y: np.ndarray, W0: list[n
         losses, e = _losses_wide(net, Wp, P, Y, lambdas)
         end_layer = Wp[-1] + P.left_inv.apply(Y - P.Yp)
     else:
-        losses = np.empty(len(lambdas))
-        e = 0.0
-        for k, lam in enumerate(lambdas):
-            Wl = list(Wp)
-            Wl[h0] = _layer76(net, Wp, P, Y, float(lam))
-            Ts = forward(net, Wl, X)
-            R = Ts[-1] - Y
-            losses[k] = float(np.sum(R * R))
-            # rounding of the forward pass through the changed and later layers
-            ek = _EPS * sum(W.shape[1] * float(np.linalg.norm(W)) * float(np.linalg.norm(T))
-                            for W, T in zip(Wl[h0:], Ts[h0:-1])) * 4
-            e = max(e, ek)
-        end_layer = Wl[h0]
-    # e bounds ||ΔŶ||_F: rounding of the forward pass (above) plus the error of
-    # constructing W(λ) itself, ~ N ε κ ||Ŷ^p − Y|| (a first-order estimate)
-    e += 10 * X.shape[1] * _EPS * P.condition * np.sqrt(E0)
-    # |computed E − E| ≤ 2 ||R|| e + e²
-    floors = 2.0 * np.sqrt(np.maximum(predicted, losses)) * e + e * e
+        losses, e, end_layer = _pyramid_losses(net, Wp, P, X, Y, h0, lambdas)
+    floors = _rounding_floors(e, X.shape[1], P, E0, predicted, losses)
     floor = float(np.max(floors))
-    gaps = predicted[:-1] - predicted[1:]
-    resolved = gaps > 2.0 * (floors[:-1] + floors[1:])
+    resolved = _resolved(predicted, floors)
     strictly = bool(np.all(np.diff(losses)[resolved] < 0))
     # a large mismatch with the formula is a failure, too
     strictly = strictly and bool(np.all(np.abs(losses - predicted) <= 10 * floors + 1e-12 * E0))
@@ -701,14 +729,24 @@ def _unhex(a: Any) -> np.ndarray:
 def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
     """Re-verify a ``basins.path/1`` record from what generates its points, independently of how it was made.
 
+    Nothing the record states about itself is trusted: every decision uses
+    quantities recomputed from the generator, and the stored ones are compared
+    with them.
+
     Constructive paths ("wide", "pyramid"): the network, data, W^p and the end
     layer are read from the float.hex generator; the loss is recomputed by
     the forward pass at every stored λ (the segment in W_{H+1} for "wide", (76)
-    for "pyramid") and compared with the stored losses; the decrease is checked
-    where the predicted drop exceeds four times the stored rounding floor, and
-    E(W(1)) against that floor.  Searched paths ("descent", "barrier"): the
-    losses at the polyline's points are recomputed and the stored barrier is
-    compared with max E − E(start) over them.
+    for "pyramid") and compared with the stored losses.  The rounding floor is
+    recomputed from the generator exactly as the builder computes it (the
+    stored ``rounding_floor`` is only compared with it); the decrease is
+    checked where the predicted drop exceeds twice the floors of the pair, and
+    E(W(1)) against the floor.  Searched paths ("descent", "barrier"): each
+    stored λ is placed on the polyline through the generator's points by
+    normalised arc length (the parametrisation of the search's dense
+    sampling), E is recomputed there (E at the first point plus ΔE without
+    cancellation) and compared with every stored loss, with ``start_loss``,
+    ``end_loss`` and the stored barrier; a descent must decrease strictly at
+    every dense sample.
 
     Returns
     -------
@@ -729,8 +767,13 @@ def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> p = wide_path([2, 6, 1], "tanh", rng.standard_normal((2, 5)), rng.standard_normal((1, 5)), samples=21)
-    >>> check_path(p.to_dict())["ok"]
+    >>> d = p.to_dict()
+    >>> check_path(d)["ok"]
     True
+    >>> d["rounding_floor"], d["losses"] = 1e300, [float(k) for k in range(21)]   # claims are not trusted
+    >>> res = check_path(d)
+    >>> res["ok"], res["checks"]["losses reproduce"], res["checks"]["stored rounding floor agrees"]
+    (False, False, False)
     """
     from .errors import CaseFormatError
     if not isinstance(record, Mapping) or record.get("schema") != PATH_SCHEMA:
@@ -739,65 +782,127 @@ def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
     gen = record.get("generator") or {}
     kind = record.get("kind")
     checks: dict[str, bool] = {}
-    losses = np.asarray(record.get("losses", []), dtype=float)
     try:
+        losses = np.asarray(record.get("losses", []), dtype=float)
         if kind in ("wide", "pyramid"):
-            if "perturbed_weights" not in gen:
-                raise CaseFormatError("the path record has no weights (written with --no-weights): cannot re-check")
-            net = deep_network(record["network"]["widths"], record["network"]["activations"])
-            X, Y = _unhex(gen["X"]), _unhex(gen["Y"])
-            Wp = [_unhex(W) for W in gen["perturbed_weights"]]
-            end = _unhex(gen["end_layer"])
-            lambdas = np.asarray(record["lambdas"], dtype=float)
-            layer = int(gen["changed_layer"])
-            again = np.empty(lambdas.size)
-            if kind == "wide":
-                # only W_{H+1} moves: T_H from one forward pass, then W_{H+1}(λ) T_H for every λ
-                TH = forward(net, Wp, X)[-2]
-                for k, lam in enumerate(lambdas):
-                    R = (Wp[-1] + lam * (end - Wp[-1])) @ TH - Y
-                    again[k] = float(np.sum(R * R))
-            else:
-                h0 = layer - 1
-                directions = {h: check_assumption4(net.activations[h - 1]).direction for h in range(h0 + 1, net.depth + 1)}
-                Ts, Us = _forward_all(net, Wp, X)
-                P = _prepare76(net, Wp, X, h0, directions, (Ts, Us, _LeftInverse(Ts[h0])))
-                for k, lam in enumerate(lambdas):
-                    Wl = list(Wp)
-                    Wl[h0] = _layer76(net, Wp, P, Y, float(lam))
-                    R = forward(net, Wl, X)[-1] - Y
-                    again[k] = float(np.sum(R * R))
-                checks["end layer is W_{h0+1}(1)"] = bool(np.allclose(Wl[h0], end, rtol=1e-8, atol=1e-12))
-            floor = float(record.get("rounding_floor") or 0.0)
-            R0 = forward(net, Wp, X)[-1] - Y
-            E0 = float(np.sum(R0 * R0))                     # E(W^p), the start of the path
-            checks["λ increases from 0 to 1"] = bool(lambdas.size >= 2 and lambdas[0] == 0 and lambdas[-1] == 1
-                                                     and np.all(np.diff(lambdas) > 0))
-            checks["losses reproduce"] = bool(losses.shape == again.shape and
-                                              np.all(np.abs(again - losses) <= 10 * floor + 1e-9 * max(1.0, E0)))
-            predicted = (1 - lambdas) ** 2 * E0
-            resolved = np.abs(predicted[:-1] - predicted[1:]) > 4 * floor
-            checks["strictly decreasing"] = bool(np.all(np.diff(again)[resolved] < 0))
-            checks["end loss is 0 up to rounding"] = bool(again[-1] <= 10 * floor + 1e-300)
+            _check_constructive(record, gen, kind, losses, checks)
         elif kind in ("descent", "barrier"):
-            from . import network as net1
-            pts = np.array([_unhex(p) for p in gen["points"]])
-            x, y = _unhex(gen["x"]), _unhex(gen["y"])
-            act = record["network"]["activations"][0]
-            m = pts.shape[1] // 2
-            E = np.array([net1.loss(act, x, y, p[:m], p[m:]) for p in pts])
-            checks["start loss reproduces"] = bool(np.isclose(E[0], record["start_loss"], rtol=1e-12, atol=1e-12))
-            checks["end loss reproduces"] = bool(np.isclose(E[-1], record["end_loss"], rtol=1e-9, atol=1e-12))
-            if kind == "descent":
-                checks["strictly decreasing at the points"] = bool(np.all(np.diff(E) < 0))
-            if record.get("barrier") is not None:
-                top = float(record["barrier"]["max_loss"])
-                checks["no point above the stored maximum"] = bool(np.all(E <= top * (1 + 1e-12) + 1e-12))
-                checks["barrier = max − start"] = bool(np.isclose(top - record["start_loss"],
-                                                                  record["barrier"]["value"], rtol=1e-6, atol=1e-9))
+            _check_searched(record, gen, kind, losses, checks)
         else:
             raise CaseFormatError(f"kind={kind!r} is not one of wide, pyramid, descent, barrier")
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise CaseFormatError(f"the path record is malformed: {type(exc).__name__}: {exc}") from None
     return {"ok": all(checks.values()), "kind": kind, "checks": checks,
             "guarantee": "floating-point recomputation: verified numerically, not certified"}
+
+
+def _agrees(stored: Any, value: float, rtol: float, atol: float) -> bool:
+    """A stored number (maybe missing or not a number) within rtol·|value| + atol of a recomputed one."""
+    if isinstance(stored, bool) or not isinstance(stored, (int, float)):
+        return False
+    return bool(np.isfinite(stored) and abs(float(stored) - value) <= rtol * abs(value) + atol)
+
+
+def _check_constructive(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str, losses: np.ndarray,
+                        checks: dict[str, bool]) -> None:
+    """check_path for "wide" and "pyramid": losses and rounding floor recomputed from the generator."""
+    from .errors import CaseFormatError
+    if "perturbed_weights" not in gen:
+        raise CaseFormatError("the path record has no weights (written with --no-weights): cannot re-check")
+    net = deep_network(record["network"]["widths"], record["network"]["activations"])
+    X, Y = _unhex(gen["X"]), _unhex(gen["Y"])
+    Wp = [_unhex(W) for W in gen["perturbed_weights"]]
+    end = _unhex(gen["end_layer"])
+    lambdas = np.asarray(record["lambdas"], dtype=float)
+    layer = int(gen["changed_layer"])
+    N, H = X.shape[1], net.depth
+    h0 = H if kind == "wide" else layer - 1
+    checks["changed layer"] = layer == h0 + 1 and 1 <= h0 <= H
+    if not checks["changed layer"]:
+        return
+    forward(net, Wp, X)                                  # shapes of W^p and X against the network
+    directions = {h: check_assumption4(net.activations[h - 1]).direction for h in range(h0 + 1, H + 1)}
+    Ts, Us = _forward_all(net, Wp, X)
+    left = _LeftInverse(Ts[h0])
+    checks["rank T_{h0} = N at W^p"] = bool(left.full_rank)
+    if not left.full_rank:
+        return
+    P = _prepare76(net, Wp, X, h0, directions, (Ts, Us, left))
+    E0 = float(np.sum((P.Yp - Y) ** 2))                  # E(W^p), the start of the path (as in _build)
+    again = np.empty(lambdas.size)
+    if kind == "wide":
+        # only W_{H+1} moves: T_H from one forward pass, then W_{H+1}(λ) T_H for every λ
+        TH = Ts[H]
+        for k, lam in enumerate(lambdas):
+            R = (Wp[-1] + lam * (end - Wp[-1])) @ TH - Y
+            again[k] = float(np.sum(R * R))
+        D = P.left_inv.apply(Y - P.Yp)
+        e = _rounding_wide(Wp, P, Y, D)
+        checks["end layer is W_{H+1}(1)"] = bool(np.allclose(Wp[-1] + D, end, rtol=1e-8, atol=1e-12))
+    else:
+        again, e, last = _pyramid_losses(net, Wp, P, X, Y, h0, lambdas)
+        checks["end layer is W_{h0+1}(1)"] = bool(np.allclose(last, end, rtol=1e-8, atol=1e-12))
+    predicted = (1 - lambdas) ** 2 * E0
+    floors = _rounding_floors(e, N, P, E0, predicted, again)   # never the stored rounding_floor
+    floor = float(np.max(floors)) if floors.size else 0.0
+    checks["λ increases from 0 to 1"] = bool(lambdas.size >= 2 and lambdas[0] == 0 and lambdas[-1] == 1
+                                             and np.all(np.diff(lambdas) > 0))
+    checks["losses reproduce"] = bool(losses.shape == again.shape and np.all(np.isfinite(losses)) and
+                                      np.all(np.abs(again - losses) <= 10 * floors + 1e-12 * max(1.0, E0)))
+    checks["losses follow (1 − λ)² E(W^p)"] = bool(np.all(np.abs(again - predicted) <= 10 * floors + 1e-12 * E0))
+    checks["strictly decreasing"] = bool(np.all(np.diff(again)[_resolved(predicted, floors)] < 0))
+    checks["end loss is 0 up to rounding"] = bool(again.size > 0 and again[-1] <= 10 * floors[-1])
+    checks["stored rounding floor agrees"] = _agrees(record.get("rounding_floor"), floor, 1e-6, 0.0)
+
+
+def _check_searched(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str, losses: np.ndarray,
+                    checks: dict[str, bool]) -> None:
+    """check_path for "descent" and "barrier": E at every stored λ on the polyline through the points."""
+    from . import network as net1
+    from .activations import as_activation
+    from .barrier import _at_arc_length, path_losses
+    pts = np.array([_unhex(p) for p in gen["points"]])
+    x, y = _unhex(gen["x"]), _unhex(gen["y"])
+    act = as_activation(record["network"]["activations"][0])
+    lambdas = np.asarray(record["lambdas"], dtype=float)
+    if pts.ndim != 2 or pts.shape[0] < 1 or pts.shape[1] % 2 or lambdas.ndim != 1 or lambdas.size < 1:
+        raise ValueError(f"points with shape {pts.shape} and lambdas with shape {lambdas.shape}")
+    m = pts.shape[1] // 2
+    E_start = net1.loss(act, x, y, pts[0, :m], pts[0, m:])
+    # ΔE relative to the first point, without cancellation, at the vertices and at every stored λ
+    dV = path_losses(act, x, y, pts[0], pts)
+    dD = path_losses(act, x, y, pts[0], _at_arc_length(pts, np.clip(lambdas, 0.0, 1.0)))
+    E = E_start + dD
+    tols = 1e-9 * np.maximum(1.0, np.abs(E)) + 1e-12     # on each recomputed loss
+
+    def tol(value: float) -> float:
+        return 1e-9 * max(1.0, abs(value)) + 1e-12
+
+    checks["λ increases from 0 to 1"] = bool(lambdas.size >= 2 and lambdas[0] == 0 and abs(lambdas[-1] - 1) <= 1e-12
+                                             and np.all(np.diff(lambdas) >= 0))
+    checks["losses reproduce"] = bool(losses.shape == E.shape and np.all(np.abs(losses - E) <= tols))
+    E_end = net1.loss(act, x, y, pts[-1, :m], pts[-1, m:])
+    checks["start loss reproduces"] = (_agrees(record.get("start_loss"), E_start, 0.0, tol(E_start))
+                                       and abs(E[0] - E_start) <= tol(E_start))
+    checks["end loss reproduces"] = (_agrees(record.get("end_loss"), E_end, 0.0, tol(E_end))
+                                     and abs(E[-1] - E_end) <= tol(E_end))
+    if kind == "descent":
+        checks["strictly decreasing at the points"] = bool(pts.shape[0] >= 2 and np.all(np.diff(dV) < 0))
+    if kind == "descent" or record.get("strictly_decreasing") is True:
+        checks["strictly decreasing at the dense samples"] = bool(dD.size >= 2 and np.all(np.diff(dD) < 0))
+    bar = record.get("barrier")
+    if kind == "barrier" and not isinstance(bar, Mapping):
+        checks["barrier recorded"] = False
+    if isinstance(bar, Mapping):
+        k = int(np.argmax(dD))
+        top = float(E[k])
+        checks["stored maximum agrees"] = _agrees(bar.get("max_loss"), top, 0.0, tol(top))
+        checks["no point above the stored maximum"] = bool(checks["stored maximum agrees"] and
+                                                           np.all(E <= float(bar["max_loss"]) + tols))
+        # the rise is a difference of cancellation-free ΔE: its own size sets the tolerance
+        rise = float(dD[k] - dD[0])
+        checks["barrier = max − start"] = _agrees(bar.get("value"), rise, 0.0,
+                                                  tol(rise) + 16 * _EPS * max(1.0, abs(top)))
+        at = bar.get("at")
+        checks["λ of the maximum agrees"] = bool(isinstance(at, (int, float)) and np.any(
+            (lambdas == at) & (dD >= dD[k] - tol(top))))

@@ -132,13 +132,110 @@ def test_every_registered_construction_comes_out_blocked(key):
     _check_blocked(case, search_path(case, iterations=150))
 
 
-def test_check_path_on_a_barrier_record(example2):
+@pytest.fixture(scope="module")
+def barrier_record(example2):
     import json
-
-    from basins.pt import check_path
     r = search_path(example2, iterations=100)
-    d = json.loads(r.to_json())
-    assert check_path(d)["ok"] is True
+    assert r.kind == "barrier" and r.barrier > 0
+    return json.loads(r.to_json())
+
+
+def _fresh(record):
+    import json
+    return json.loads(json.dumps(record))
+
+
+def test_check_path_on_a_barrier_record(barrier_record):
+    from basins.pt import check_path
+    d = _fresh(barrier_record)
+    res = check_path(d)
+    assert res["ok"] is True and res["kind"] == "barrier"
+    for name in ("losses reproduce", "stored maximum agrees", "barrier = max − start", "λ of the maximum agrees"):
+        assert res["checks"][name] is True
     d["barrier"]["value"] *= 0.5          # a claimed barrier lower than the path's rise
     res = check_path(d)
     assert res["ok"] is False and res["checks"]["barrier = max − start"] is False
+
+
+def _edit_loss_inside_a_segment(d):
+    # a dense sample strictly inside a segment (not a vertex), the middle of the path
+    k = len(d["losses"]) // 2 + 3
+    d["losses"][k] += 1e-6 * abs(d["losses"][k])
+
+
+def _edit_top(d):
+    d["barrier"]["max_loss"] -= 1e-6 * d["barrier"]["max_loss"]
+
+
+@pytest.mark.parametrize("edit,failing", [
+    (_edit_loss_inside_a_segment, "losses reproduce"),
+    (lambda d: d["losses"].__setitem__(0, d["losses"][0] * (1 + 1e-7)), "losses reproduce"),
+    (_edit_top, "stored maximum agrees"),
+    (lambda d: d["barrier"].__setitem__("value", d["barrier"]["value"] * (1 + 1e-6)), "barrier = max − start"),
+    (lambda d: d.__setitem__("start_loss", d["start_loss"] * (1 + 1e-7)), "start loss reproduces"),
+    (lambda d: d.__setitem__("end_loss", d["end_loss"] * (1 + 1e-7)), "end loss reproduces"),
+    (lambda d: d["barrier"].__setitem__("at", 0.0), "λ of the maximum agrees"),
+], ids=["dense loss", "first loss", "max_loss", "barrier value", "start_loss", "end_loss", "at"])
+def test_check_path_rejects_edited_barrier_records(barrier_record, edit, failing):
+    from basins.pt import check_path
+    d = _fresh(barrier_record)
+    edit(d)
+    res = check_path(d)
+    assert res["ok"] is False and res["checks"][failing] is False
+
+
+def test_check_path_barrier_losses_follow_the_arc_length(barrier_record):
+    # the losses, shifted by one sample along the polyline, no longer match their λ
+    from basins.pt import check_path
+    d = _fresh(barrier_record)
+    d["losses"] = d["losses"][1:] + d["losses"][-1:]
+    assert check_path(d)["checks"]["losses reproduce"] is False
+
+
+def test_at_arc_length_inverts_densify():
+    from basins.barrier import _at_arc_length, _densify
+    rng = np.random.default_rng(2)
+    P = np.cumsum(rng.standard_normal((7, 4)), axis=0)
+    P = np.vstack([P[:3], P[2:3], P[3:]])     # a zero-length segment, too
+    D, lam = _densify(P, 5)
+    np.testing.assert_allclose(_at_arc_length(P, lam), D, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(_at_arc_length(P, np.array([0.0]))[0], P[0])
+
+
+def _descent_record(example2, points, per_segment=16):
+    """An honest ``descent`` record through ``points`` (losses recomputed at the dense samples)."""
+    from basins.barrier import PathSearch, _densify
+    x, y, v, w = example2.arrays()
+    D, lam = _densify(points, per_segment)
+    E = np.array([network.loss(example2.activation, x, y, p[:1], p[1:]) for p in D])
+    r = PathSearch("path", "descent", example2.activation, x, y, example2.loss, points[0], float(E[0]), 1e-4,
+                   points, lam, E, None, float(E[-1]), bool(np.all(np.diff(E) < 0)), {})
+    return _fresh(r.to_dict())
+
+
+def test_check_path_descent_record(example2):
+    from basins.pt import check_path
+    x, y, v, w = example2.arrays()
+    case = example2.with_(v=(0.0,), w=(0.3,), loss=network.loss("swish", x, y, [0.0], [0.3]))
+    r = search_path(case)
+    assert r.kind == "descent"
+    d = _fresh(r.to_dict())
+    res = check_path(d)
+    assert res["ok"] is True and res["checks"]["strictly decreasing at the dense samples"] is True
+    d["losses"][len(d["losses"]) // 2] *= 1 + 1e-6
+    assert check_path(d)["checks"]["losses reproduce"] is False
+
+
+def test_check_path_descent_must_decrease_between_the_vertices(example2):
+    # two vertices with E falling from the basin to the witness, but the chord crosses the barrier:
+    # decreasing at the points, not along the path
+    from basins.pt import check_path
+    x, y, v, w = example2.arrays()
+    theta = np.concatenate([v, w])
+    wit = np.concatenate([example2.witness.v, example2.witness.w])
+    d = _descent_record(example2, np.vstack([theta, wit]))
+    assert d["losses"][-1] < d["losses"][0] < max(d["losses"])
+    res = check_path(d)
+    assert res["checks"]["losses reproduce"] is True
+    assert res["checks"]["strictly decreasing at the points"] is True
+    assert res["ok"] is False and res["checks"]["strictly decreasing at the dense samples"] is False

@@ -241,12 +241,10 @@ def wide_record():
     return wide_path([2, 8, 1], "swish", X, Y, W, samples=31).to_dict()
 
 
-def test_check_path_accepts_good_records(wide_record):
+def test_check_path_accepts_good_records(wide_record, pyramid_record):
     from basins.pt import check_path
     assert check_path(wide_record)["ok"] is True
-    X, Y, W = random_problem([2, 8, 4, 1], 6, seed=9)
-    pyr = pyramid_path([2, 8, 4, 1], ["tanh", "sinh(t)"], X, Y, W, samples=11).to_dict()
-    res = check_path(json.loads(json.dumps(pyr)))
+    res = check_path(json.loads(json.dumps(pyramid_record)))
     assert res["ok"] is True and res["kind"] == "pyramid"
 
 
@@ -267,6 +265,65 @@ def test_check_path_rejects_broken_records(wide_record, broken, failing):
         d["losses"] = d["losses"][::-1]
     res = check_path(d)
     assert res["ok"] is False and res["checks"][failing] is False
+
+
+@pytest.fixture(scope="module")
+def pyramid_record():
+    X, Y, W = random_problem([2, 8, 4, 1], 6, seed=9)
+    return pyramid_path([2, 8, 4, 1], ["tanh", "sinh(t)"], X, Y, W, samples=11).to_dict()
+
+
+def test_check_path_ignores_a_huge_stored_rounding_floor(wide_record):
+    # the adversary's edit: a floor of 1e300 once made any losses "reproduce", and 0, 1, 2, ... pass
+    from basins.pt import check_path
+    d = json.loads(json.dumps(wide_record))
+    d["rounding_floor"] = 1e300
+    d["losses"] = [float(k) for k in range(len(d["losses"]))]
+    res = check_path(d)
+    assert res["ok"] is False
+    assert res["checks"]["losses reproduce"] is False
+    assert res["checks"]["stored rounding floor agrees"] is False
+    # the decisions use the floor recomputed from the generator: the path itself is still fine
+    assert res["checks"]["strictly decreasing"] is True and res["checks"]["end loss is 0 up to rounding"] is True
+
+
+@pytest.mark.parametrize("which", ["wide", "pyramid"])
+@pytest.mark.parametrize("k", [0, 4, -1])
+def test_check_path_rejects_one_edited_loss(wide_record, pyramid_record, which, k):
+    from basins.pt import check_path
+    d = json.loads(json.dumps(wide_record if which == "wide" else pyramid_record))
+    assert check_path(d)["ok"] is True
+    E0 = d["losses"][0]
+    d["losses"][k] += 1e-7 * E0            # small, but far above 10 × the recomputed floor (~1e-9 here)
+    res = check_path(d)
+    assert res["ok"] is False and res["checks"]["losses reproduce"] is False
+
+
+@pytest.mark.parametrize("which", ["wide", "pyramid"])
+@pytest.mark.parametrize("floor", ["double", "half", "zero", "missing", "text"])
+def test_check_path_rejects_an_edited_rounding_floor(wide_record, pyramid_record, which, floor):
+    from basins.pt import check_path
+    d = json.loads(json.dumps(wide_record if which == "wide" else pyramid_record))
+    f = d["rounding_floor"]
+    assert f > 0
+    if floor == "missing":
+        del d["rounding_floor"]
+    else:
+        d["rounding_floor"] = {"double": 2 * f, "half": 0.5 * f, "zero": 0.0, "text": str(f)}[floor]
+    res = check_path(d)
+    assert res["ok"] is False
+    assert [name for name, ok in res["checks"].items() if not ok] == ["stored rounding floor agrees"]
+
+
+def test_check_path_floor_is_the_builders(wide_record, pyramid_record):
+    # the recomputed floor is the builder's (one implementation): unedited records agree to ~1 ulp
+    from basins.pt import check_path
+    for d in (wide_record, pyramid_record):
+        res = check_path(json.loads(json.dumps(d)))
+        assert res["ok"] is True and res["checks"]["stored rounding floor agrees"] is True
+    d = json.loads(json.dumps(wide_record))
+    d["rounding_floor"] *= 1 + 1e-5             # just outside the relative 1e-6
+    assert check_path(d)["checks"]["stored rounding floor agrees"] is False
 
 
 def test_check_path_format_errors(wide_record):
