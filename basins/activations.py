@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -124,6 +125,11 @@ def parse_expression(text: str, *, argument: str = "activation") -> sp.Expr:
         raise ActivationError(f"{argument}={_short(text)!r} is not a valid expression in t: {exc}") from None
     if not isinstance(expr, sp.Expr):
         raise ActivationError(f"{argument}={_short(text)!r} is not a real-valued expression in t")
+    from ._validate import real_expression_problem
+
+    problem = real_expression_problem(expr)
+    if problem:
+        raise ActivationError(f"{argument}={_short(text)!r}: {problem}")
     extra = expr.free_symbols - {T}
     if extra:
         raise ActivationError(f"{argument}={_short(text)!r} has unknown symbols {sorted(map(str, extra))}; only t is allowed")
@@ -282,10 +288,10 @@ class Activation:
     expr : sympy.Expr
         The expression in ``t``.
     meta : mapping, optional
-        Facts declared by the code that made the activation (for instance
-        ``{"c2": True, "nonsmooth_points": ()}`` for a designed spline whose
-        smoothness is known by construction); they replace the symbolic
-        analysis of the same key.
+        Free-form labels of the code that made the activation.  They are
+        never consulted: every fact about σ (C², kinks, piecewise linearity,
+        homogeneity) is derived from ``expr`` alone, so a caller cannot make a
+        certificate trust a declared property.
 
     Examples
     --------
@@ -385,8 +391,6 @@ class Activation:
     @functools.cached_property
     def nonsmooth_points(self) -> tuple[sp.Expr, ...]:
         """Real points where σ, σ′ or σ″ is undefined or discontinuous (sorted, exact)."""
-        if "nonsmooth_points" in self.meta:
-            return tuple(self.meta["nonsmooth_points"])
         if self._ppoly is not None:
             return tuple(sp.Rational(p.numerator, p.denominator) for p in self._ppoly.nonsmooth_points)
         candidates: set[sp.Expr] = set(self._breakpoint_candidates())
@@ -407,27 +411,79 @@ class Activation:
         return tuple(sorted(self._breakpoint_candidates(), key=lambda p: float(p)))
 
     def _breakpoint_candidates(self) -> set[sp.Expr]:
+        return set(self._switch_zeros[0])
+
+    @functools.cached_property
+    def _switch_zeros(self) -> tuple[frozenset[sp.Expr], tuple[str, ...]]:
+        """(real zeros of every switching function, the switches whose zeros were not all found).
+
+        A switching function is ``lhs − rhs`` of a relational in a Piecewise
+        condition of σ's smooth form (Max, Min, Abs, Heaviside and sign are
+        rewritten to Piecewise first).  A zero set that sympy does not return
+        as a finite set (periodic kinks such as those of ``Abs(sin(t))``), or
+        the zeros of a switch that is not linear with rational coefficients
+        (where smoothness would rest on undecidable symbolic limits), make the
+        second entry non-empty: the set of kinks is then *unknown*.
+        """
         points: set[sp.Expr] = set()
-        for pw in self._smooth_form.atoms(sp.Piecewise):
-            for _, cond in pw.args:
-                for rel in cond.atoms(sp.core.relational.Relational):
-                    try:
-                        sols = sp.solveset(rel.lhs - rel.rhs, T, sp.S.Reals)
-                    except Exception:  # pragma: no cover - sympy internals
-                        continue
-                    if isinstance(sols, sp.FiniteSet):
-                        points |= {s for s in sols if s.is_real}
-        return points
+        unknown: list[str] = []
+        for g in self._switch_functions:
+            try:
+                sols = sp.solveset(g, T, sp.S.Reals)
+            except Exception:  # sympy may raise on transcendental equations
+                unknown.append(str(g))
+                continue
+            if isinstance(sols, sp.FiniteSet) and all(z.is_real is not None for z in sols):
+                points |= {z for z in sols if z.is_real}
+                if not _linear_rational(g):
+                    # the zeros are found, but whether σ is smooth there rests on sympy's limits of
+                    # Piecewise pieces under conditions it cannot always decide: not a proof
+                    unknown.append(str(g))
+            else:
+                unknown.append(str(g))
+        return frozenset(points), tuple(unknown)
+
+    @functools.cached_property
+    def _switch_functions(self) -> tuple[sp.Expr, ...]:
+        """lhs − rhs of every relational in a Piecewise condition of σ, σ′ or σ″ (distinct, in order)."""
+        out: dict[Any, sp.Expr] = {}
+        for e in (self._smooth_form,):
+            for pw in e.atoms(sp.Piecewise):
+                for _, cond in pw.args:
+                    for rel in cond.atoms(sp.core.relational.Relational):
+                        g = rel.lhs - rel.rhs
+                        out.setdefault(sp.srepr(g), g)
+        return tuple(out.values())
+
+    @property
+    def kinks_known(self) -> bool:
+        """Whether :attr:`nonsmooth_points` is the complete set (every switch's zeros were found)."""
+        if self._ppoly is not None:
+            return True
+        return not self._switch_zeros[1] and self._singular_known
+
+    @property
+    def _singular_known(self) -> bool:
+        return self._singular[1]
 
     def _singular_points(self) -> set[sp.Expr]:
+        return set(self._singular[0])
+
+    @functools.cached_property
+    def _singular(self) -> tuple[frozenset[sp.Expr], bool]:
+        """(points where a smooth-form σ^(k), k ≤ 2, is undefined or discontinuous, whether that set is complete)."""
         out: set[sp.Expr] = set()
+        known = True
         for k in range(3):
             e = self._derivatives[k]
             if e.has(sp.Piecewise):
                 continue
+            if _analytic_on_reals(e):
+                continue
             try:
                 dom = sp.calculus.util.continuous_domain(e, T, sp.S.Reals)
-            except Exception:  # pragma: no cover - sympy internals
+            except Exception:  # sympy cannot decide the domain: the set is unknown
+                known = False
                 continue
             comp = sp.Complement(sp.S.Reals, dom)
             if isinstance(comp, sp.FiniteSet):
@@ -437,20 +493,21 @@ class Activation:
                     f"activation={self.name!r} is not defined or not continuous on {comp}; "
                     "basins needs σ, σ′, σ″ defined on all of R except finitely many points"
                 )
-        return out
+        return frozenset(out), known
 
     @property
     def is_c2(self) -> bool:
-        """Whether σ is C² on all of R (breakpoints of piecewise definitions included)."""
-        if "c2" in self.meta:
-            return bool(self.meta["c2"])
-        return not self.nonsmooth_points
+        """Whether σ is known to be C² on all of R (breakpoints of piecewise definitions included).
+
+        False when a non-C² point was found *or* when the set of such points is
+        not known (:attr:`kinks_known`); :meth:`c2_on_ball` decides smoothness
+        on a given interval rigorously instead.
+        """
+        return self.kinks_known and not self.nonsmooth_points
 
     @functools.cached_property
     def piecewise_linear(self) -> PiecewiseLinear | None:
         """The breakpoints and slopes if σ is continuous and piecewise linear, else None."""
-        if "piecewise_linear" in self.meta:
-            return self.meta["piecewise_linear"]
         if self._ppoly is not None:
             found = self._ppoly.piecewise_linear()
             if found is None:
@@ -471,9 +528,10 @@ class Activation:
         tests = _interval_test_points(bps)
         out = []
         for p in tests:
-            slope = sp.nsimplify(self._derivatives[1].subs(T, p))
+            # exact values: nsimplify would round a rational such as (10**20 + 1)/10**20 to 1
+            slope = sp.simplify(self._derivatives[1].subs(T, p))
             value = self._derivatives[0].subs(T, p)
-            out.append((sp.simplify(slope), sp.simplify(value - slope * p)))
+            out.append((slope, sp.simplify(value - slope * p)))
         # merge equal neighbouring pieces (a breakpoint that is not a kink)
         keep_bps, keep_pieces = [], [out[0]]
         for b, piece in zip(bps, out[1:]):
@@ -485,8 +543,6 @@ class Activation:
     @functools.cached_property
     def is_positively_homogeneous(self) -> bool:
         """σ(αt) = ασ(t) for all α > 0: piecewise linear, kinks only at 0, no intercepts."""
-        if "positively_homogeneous" in self.meta:
-            return bool(self.meta["positively_homogeneous"])
         pl = self.piecewise_linear
         if pl is None:
             return False
@@ -513,11 +569,16 @@ class Activation:
         """Everything decided about σ, as JSON-ready data."""
         d0 = self.derivatives_at_zero()
         pl = self.piecewise_linear
+        known = self.kinks_known
         return {
             "name": self.name,
             "expression": self.text,
-            "c2": self.is_c2,
-            "nonsmooth_points": [str(p) for p in self.nonsmooth_points],
+            "c2": self.is_c2 if known or self.nonsmooth_points else "unknown",
+            "nonsmooth_points": ([str(p) for p in self.nonsmooth_points] if known else
+                                 "unknown: the zeros of " + ", ".join(self._switch_zeros[1] or ("a derivative's domain",))
+                                 + " were not found as a finite set"
+                                 + (f" (found: {', '.join(map(str, self.nonsmooth_points))})"
+                                    if self.nonsmooth_points else "")),
             "positively_homogeneous": self.is_positively_homogeneous,
             "piecewise_linear": pl.to_dict() if pl is not None else None,
             "at_zero": {k: (None if v is None else str(v)) for k, v in zip(("sigma", "d1", "d2"), d0)},
@@ -601,9 +662,129 @@ class Activation:
             raise InvalidArgument(f"order={order!r} must be 0, 1, 2, 3 or 4")
         return _arb_evaluator(self._arb_series_fn, order)
 
+    # ---- smoothness on an interval, decided rigorously ---------------------
+    @functools.cached_property
+    def _switch_plan(self) -> tuple[tuple[Fraction, ...], frozenset[Fraction], tuple[tuple[str, Any], ...]]:
+        """(sorted rational switch points, those where σ is not C², switches to evaluate in balls).
+
+        A switch ``g(t)`` that is linear with rational coefficients switches at
+        one exact rational point r; whether σ is C² at r is decided exactly
+        (one-sided limits of σ, σ′, σ″, or the exact coefficients of a
+        piecewise polynomial).  Every other switch is kept with a ball
+        evaluator of g (or None when g has none): a ball on which g may vanish
+        is undecided.
+        """
+        if self._ppoly is not None:
+            return (tuple(self._ppoly.breakpoints), frozenset(self._ppoly.nonsmooth_points), ())
+        roots: set[Fraction] = set()
+        balls: list[tuple[str, Any]] = []
+        for g in self._switch_functions:
+            if g.is_number:
+                if g.is_zero is False and g.is_extended_real:
+                    continue          # a constant condition: no switch
+                balls.append((str(g), None))
+                continue
+            if g.is_polynomial(T) and sp.degree(g, T) == 1:
+                a, b = sp.Poly(g, T).all_coeffs()
+                if a.is_Rational and b.is_Rational:
+                    r = -b / a
+                    roots.add(Fraction(int(r.p), int(r.q)))
+                    continue
+            try:
+                fn = _arb_compile(g)
+            except ActivationError:
+                fn = None
+            balls.append((str(g), fn))
+        bad: set[Fraction] = set()
+        for r in roots:
+            c = sp.Rational(r.numerator, r.denominator)
+            if any(not _continuous_at(self._derivatives[k], c) for k in range(3)):
+                bad.add(r)
+        return tuple(sorted(roots)), frozenset(bad), tuple(balls)
+
+    def c2_on_ball(self, u: Any) -> tuple[bool | None, str]:
+        """Decide rigorously whether σ is C² on the ball ``u`` (a python-flint ``arb``).
+
+        Returns ``(True, "")`` when proved: every switching function of a
+        Piecewise/Max/Min/Abs/Heaviside/sign node either keeps its sign on
+        ``u`` (ball arithmetic) or switches only at exact rational points where
+        σ, σ′, σ″ are continuous (decided exactly), and σ, σ′, σ″ are finite
+        balls on ``u`` (no singularity).  ``(False, why)`` when ``u`` contains
+        a rational point where σ is not C²; ``(None, why)`` when undecided,
+        naming the node.  Nothing declared on the object is consulted.
+
+        Examples
+        --------
+        >>> import flint
+        >>> Activation.from_text("Abs(sin(t))").c2_on_ball(flint.arb(3, 0.5))[0] is None
+        True
+        >>> Activation.from_text("elu").c2_on_ball(flint.arb(0, 1e-3))
+        (False, 'σ is not C² at t = 0')
+        >>> Activation.from_text("elu").c2_on_ball(flint.arb(1, 1e-3))
+        (True, '')
+        """
+        import bisect
+        import math
+
+        import flint
+
+        u = u if isinstance(u, flint.arb) else flint.arb(u)
+        if not u.is_finite():
+            return None, "the ball is not finite"
+        lo = Fraction(math.nextafter(float(u.lower()), -math.inf))
+        hi = Fraction(math.nextafter(float(u.upper()), math.inf))
+        roots, bad, balls = self._switch_plan
+        for r in roots[bisect.bisect_left(roots, lo):bisect.bisect_right(roots, hi)]:
+            if r in bad:
+                return False, f"σ is not C² at t = {r}"
+        for text, fn in balls:
+            if fn is None:
+                return None, f"the switch {_short(text, 60)} of σ has no ball evaluator"
+            d = fn(u)
+            if not (d.is_finite() and not d.contains(0)):
+                return None, (f"the switch {_short(text, 60)} of σ may change sign on "
+                              f"[{float(u.lower()):.17g}, {float(u.upper()):.17g}]")
+        vals = self.arb(2)(u)
+        if not all(b.is_finite() for b in vals):
+            return None, "σ, σ′ or σ″ is not finite on the ball (a singularity may lie in it)"
+        return True, ""
+
     @functools.cached_property
     def _arb_series_fn(self) -> Callable[[Any], Any]:
         return _arb_compile(self._smooth_form)
+
+
+def _linear_rational(g: sp.Expr) -> bool:
+    """Whether g = a·t + b with rational a ≠ 0 and b."""
+    if not (g.is_polynomial(T) and sp.degree(g, T) == 1):
+        return False
+    return all(c.is_Rational for c in sp.Poly(g, T).all_coeffs())
+
+
+_ENTIRE = (sp.exp, sp.sin, sp.cos, sp.erf, sp.erfc, sp.atan, sp.tanh, sp.sinh, sp.cosh, sp.asinh)
+
+
+def _analytic_on_reals(e: sp.Expr) -> bool:
+    """A structural proof that e is real-analytic on all of R (False: no proof, not a disproof).
+
+    Constants, t, sums and products, non-negative integer powers, positive
+    constants to an analytic power, and exp, sin, cos, erf, erfc, atan, tanh,
+    sinh, cosh, asinh of analytic arguments.
+    """
+    if e == T:
+        return True
+    if e.is_number:
+        return bool(e.is_finite and e.is_extended_real)
+    if isinstance(e, (sp.Add, sp.Mul)):
+        return all(_analytic_on_reals(a) for a in e.args)
+    if isinstance(e, sp.Pow):
+        base, ex = e.args
+        if ex.is_Integer and ex >= 0:
+            return _analytic_on_reals(base)
+        return bool(base.is_number and base.is_positive and _analytic_on_reals(ex))
+    if isinstance(e, _ENTIRE) and len(e.args) == 1:
+        return _analytic_on_reals(e.args[0])
+    return False
 
 
 def _interval_test_points(bps: Sequence[sp.Expr]) -> list[sp.Expr]:
@@ -648,6 +829,11 @@ def as_activation(activation: "Activation | str | sp.Expr", *, argument: str = "
         extra = activation.free_symbols - {T}
         if extra:
             raise ActivationError(f"{argument}={activation!r} has symbols {sorted(map(str, extra))}; use basins.activations.T")
+        from ._validate import real_expression_problem
+
+        problem = real_expression_problem(activation)
+        if problem:
+            raise ActivationError(f"{argument}: {problem}")
         return Activation(str(activation), activation)
     raise ActivationError(f"{argument}={activation!r} must be a registry name, an expression string or an Activation")
 

@@ -162,6 +162,9 @@ class Case:
             ww = _read_vector(wd["w"], wx.get("w"), f"{source}: witness.w")
             if len(wv) != len(ww):
                 raise CaseFormatError(f"{source}: witness v and w have different lengths")
+            if len(ww) != m:
+                raise CaseFormatError(f"{source}: the witness has {len(ww)} neurons but the point has m = {m}; "
+                                      "a witness must lie in the same parameter space")
             witness = Witness(wv, ww, _read_scalar(wd["loss"], wx.get("loss"), f"{source}: witness.loss"))
         for key in ("details", "verification", "certificate"):
             if d.get(key) is not None and not isinstance(d[key], Mapping):

@@ -39,7 +39,9 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
+from ._validate import proof_inputs
 from .case import Case
+from .record import CERTIFIED_FIELDS, NOT_CERTIFIED, check_record, normalise_record
 from .errors import InvalidArgument, VerificationFailed
 
 __all__ = [
@@ -63,8 +65,9 @@ KIND = "smooth: Krawczyk box, ball Cholesky, ball losses (python-flint arb)"
 
 #: What the smooth certificate proves, check by check.
 HYPOTHESES: dict[str, str] = {
-    "inputs": "every input is finite and σ has a ball evaluator",
-    "C2": "no pre-activation ball w_i x_j over X meets a point where σ is not C²",
+    "inputs": "x, y have one length N, v, w and the witness's v, w one length m; every input is finite; "
+              "σ is a real expression in t with a ball evaluator",
+    "C2": "σ is C² on every pre-activation ball w_i x_j over X (decided in balls, switch by switch)",
     "krawczyk": "K(X) ⊂ int X: X holds exactly one critical point θ* of E",
     "point": "the case's point (v, w) lies in X, within ρ of θ*",
     "positive definite": "a ball Cholesky of ∇²E over X has all pivots > 0: θ* is a strict local minimum",
@@ -85,6 +88,9 @@ class Certificate:
     inputs: Mapping[str, Any]
     figures: Mapping[str, Any]
     versions: Mapping[str, str] = field(default_factory=dict)
+    #: Exact rational enclosures [lo, hi] of E at the case's point ("loss") and at the witness
+    #: ("witness loss"), used to check the stored figures a consumer reads; not serialised.
+    enclosures: Mapping[str, tuple[Fraction, Fraction]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def certified(self) -> bool:
@@ -109,14 +115,30 @@ class Certificate:
 
 # ----------------------------------------------------------------- inputs --
 
-def exact_inputs(case: Case) -> dict[str, Any]:
-    """The data a certificate depends on, exactly: activation text and float.hex vectors."""
-    d: dict[str, Any] = {"activation": case.activation.text}
+def exact_inputs(case: Case, activation: Any = None) -> dict[str, Any]:
+    """The data a certificate depends on, exactly: activation text, float.hex vectors and the case's labels.
+
+    ``activation`` is the fresh activation the proof used (its text is
+    recomputed from the expression); the labels (name, theorem, activation
+    name) are bound into the digest so that an edit of any of them is seen.
+    """
+    act = activation if activation is not None else case.activation
+    d: dict[str, Any] = {"activation": str(act.expr),
+                         "labels": {"name": str(case.name), "theorem": str(case.theorem),
+                                    "activation_name": str(case.activation.name)}}
     for k in ("x", "y", "v", "w"):
         d[k] = [float(a).hex() for a in getattr(case, k)]
     d["witness"] = None if case.witness is None else {
         "v": [float(a).hex() for a in case.witness.v], "w": [float(a).hex() for a in case.witness.w]}
     return d
+
+
+def arb_bounds(b: Any) -> tuple[Fraction, Fraction]:
+    """The exact rational endpoints [lo, hi] of a finite python-flint ball."""
+    def q(p: Any) -> Fraction:
+        man, exp = p.man_exp()
+        return Fraction(int(man)) * Fraction(2) ** int(exp)
+    return q(b.lower()), q(b.upper())
 
 
 def input_digest(inputs: Mapping[str, Any]) -> str:
@@ -153,13 +175,13 @@ def flint_precision(bits: int) -> Iterator[None]:
 class _Balls:
     """E, ∇E and ∇²E of the network over balls of parameters (one engine)."""
 
-    def __init__(self, case: Case):
+    def __init__(self, case: Case, act: Any):
         import flint
 
         self.flint = flint
-        self.act = case.activation
-        self.f = case.activation.arb(2)
-        self._f0 = case.activation.arb(0)
+        self.act = act
+        self.f = act.arb(2)
+        self._f0 = act.arb(0)
         self.x = [flint.arb(float(a)) for a in case.x]
         self.y = [flint.arb(float(a)) for a in case.y]
         self.m, self.n = case.m, case.N
@@ -248,6 +270,10 @@ def _cholesky_pivots(H: Any) -> list[Any]:
     return pivots
 
 
+def _clip(text: str, n: int = 120) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
 def _ball_str(b: Any) -> str:
     return b.str(20, radius=True)
 
@@ -260,14 +286,15 @@ def _upper_str(b: Any) -> str:
     return b.upper().str(20, radius=False) if b.is_finite() else "nan"
 
 
-def _point_ball(p: sp.Expr) -> Any:
-    import flint
-
-    p = sp.nsimplify(p) if isinstance(p, sp.Float) else p
-    if isinstance(p, sp.Rational):
-        return flint.arb(int(p.p)) / int(p.q)
-    val = sp.N(p, 60)
-    return flint.arb(str(val)) + flint.arb(0, 10.0 ** -50 * (1 + abs(float(val))))
+def _c2_failure(act: Any, uX: list[list[Any]]) -> str:
+    """Why σ is not proved C² on some pre-activation ball ("" when it is on all of them)."""
+    for i, row in enumerate(uX):
+        for j, u in enumerate(row):
+            state, why = act.c2_on_ball(u)
+            if state is not True:
+                where = f"w_{i + 1} x_{j + 1} ∈ [{float(u.lower()):.17g}, {float(u.upper()):.17g}]"
+                return f"{where}: " + ("" if state is False else "undecided: ") + why
+    return ""
 
 
 # ----------------------------------------------------------- the proofs --
@@ -307,17 +334,25 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
     if radius_exponent is not None and (isinstance(radius_exponent, bool) or not isinstance(radius_exponent, int)
                                         or not -60 <= radius_exponent <= -4):
         raise InvalidArgument(f"radius_exponent={radius_exponent!r} must be an integer in [-60, -4]")
-    inputs = exact_inputs(case)
+    act, problem = proof_inputs(case)
+    inputs = exact_inputs(case, act)
     versions = library_versions()
-    with flint_precision(prec):
-        checks, figures, choices = _smooth_engine(case, prec, radius_exponent)
+    enclosures: dict[str, tuple[Fraction, Fraction]] = {}
+    if problem:
+        checks: list[tuple[str, bool, str]] = [("inputs", False, problem)]
+        figures: dict[str, Any] = {"precision bits": prec}
+        choices: dict[str, Any] = {"precision bits": prec}
+    else:
+        with flint_precision(prec):
+            checks, figures, choices = _smooth_engine(case, act, prec, radius_exponent, enclosures)
     inputs = {**inputs, **choices}
     figures = {"digest": input_digest(inputs), **figures}
     ok = all(passed for _, passed, _ in checks) and len(checks) == len(HYPOTHESES)
-    return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions)
+    return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions, enclosures)
 
 
-def _smooth_engine(case: Case, prec: int, radius_exponent: int | None
+def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
+                   enclosures: dict[str, tuple[Fraction, Fraction]]
                    ) -> tuple[list[tuple[str, bool, str]], dict[str, Any], dict[str, Any]]:
     import flint
 
@@ -332,11 +367,11 @@ def _smooth_engine(case: Case, prec: int, radius_exponent: int | None
                        else "the point has a non-finite entry"))
         return checks, figures, choices
     try:
-        balls = _Balls(case)
+        balls = _Balls(case, act)
     except Exception as exc:  # an activation without a ball evaluator
         checks.append(("inputs", False, f"σ cannot be evaluated in balls: {exc}"))
         return checks, figures, choices
-    checks.append(("inputs", True, f"activation {case.activation.text!r}, N = {case.N}, m = {m}, "
+    checks.append(("inputs", True, f"activation {_clip(str(act.expr))}, N = {case.N}, m = {m} (the witness too), "
                                    f"{prec}-bit balls"))
 
     # centre: one Newton step from the case's point, in balls, rounded to float64
@@ -368,12 +403,19 @@ def _smooth_engine(case: Case, prec: int, radius_exponent: int | None
     gc, _, _ = balls.gradient_hessian(c_arb[:m], c_arb[m:], want_hessian=False)
     base = Carb * gc
     attempt: dict[str, Any] = {}
+    c2_failure = ""
     for e in exponents:
         rho = 2.0 ** math.ceil(math.log2(scale * 2.0 ** e))
         if rho <= 2 * offset:
             continue
         X = [arb(c, rho) for c in centre]
         gX, HX, uX = balls.gradient_hessian(X[:m], X[m:])
+        # C² on the box first, decided on every pre-activation ball (nothing declared is used):
+        # a box where smoothness is not proved is never used, however well Krawczyk does on it
+        bad = _c2_failure(act, uX)
+        if bad:
+            c2_failure = c2_failure or f"ρ = {rho:.3g}: {bad}"
+            continue
         attempt = {"rho": rho, "X": X, "HX": HX, "uX": uX}
         if not _all_finite(HX):
             continue
@@ -383,38 +425,21 @@ def _smooth_engine(case: Case, prec: int, radius_exponent: int | None
         attempt["K"] = Kl
         if all(Xi.contains_interior(Ki) for Xi, Ki in zip(X, Kl)):
             break
-    else:
-        pass
     choices["centre"] = [c.hex() for c in centre]
     if "rho" not in attempt:
-        checks.append(("krawczyk", False, f"no radius above twice the Newton step {offset:.3g} was tried"))
+        if c2_failure:
+            checks.append(("C2", False, "σ is not proved C² on any box tried; first: " + c2_failure))
+        else:
+            checks.append(("krawczyk", False, f"no radius above twice the Newton step {offset:.3g} was tried"))
         return checks, figures, choices
     rho, X, HX, uX = attempt["rho"], attempt["X"], attempt["HX"], attempt["uX"]
     choices["radius"] = rho.hex()
     figures["box radius"] = rho
     figures["box radius (hex)"] = rho.hex()
     figures["newton offset"] = offset
-
-    # C2 on the box
-    bad = [p for p in (case.activation.nonsmooth_points if not case.activation.is_c2 else ())]
-    hit = None
-    for p in bad:
-        pb = _point_ball(p)
-        for i, row in enumerate(uX):
-            for j, u in enumerate(row):
-                if u.overlaps(pb):
-                    hit = (p, i, j)
-                    break
-            if hit:
-                break
-        if hit:
-            break
-    if hit is not None or not _all_finite(HX):
-        checks.append(("C2", False, "σ is not C² on the box: " + (
-            f"w_{hit[1] + 1} x_{hit[2] + 1} may equal {hit[0]}" if hit else "a ball derivative is not finite")))
-        return checks, figures, choices
-    checks.append(("C2", True, "σ, σ′, σ″ are finite balls and no pre-activation ball meets a non-C² point "
-                               f"({', '.join(map(str, bad)) or 'none'})"))
+    checks.append(("C2", True, f"σ is C² on all {m * case.N} pre-activation balls w_i x_j over X (each switch of σ "
+                               "keeps its sign there or switches at an exact point where σ, σ′, σ″ are continuous; "
+                               "σ, σ′, σ″ are finite balls)"))
 
     Kl = attempt.get("K")
     if Kl is None:
@@ -443,6 +468,11 @@ def _smooth_engine(case: Case, prec: int, radius_exponent: int | None
 
     EK = balls.loss(Kl[:m], Kl[m:])
     Ew = balls.loss([arb(float(a)) for a in case.witness.v], [arb(float(a)) for a in case.witness.w])
+    Ep = balls.loss([arb(a) for a in theta0[:m]], [arb(a) for a in theta0[m:]])
+    figures["E at point"] = _ball_str(Ep)
+    if Ep.is_finite() and Ew.is_finite():
+        enclosures["loss"] = arb_bounds(Ep)
+        enclosures["witness loss"] = arb_bounds(Ew)
     figures["lower E on K(X)"] = _lower_str(EK)
     figures["E on K(X)"] = _ball_str(EK)
     figures["upper E at witness"] = _upper_str(Ew)
@@ -469,7 +499,8 @@ def certify(case: Case, *, prec: int = 128) -> Certificate:
     ----------
     Li, Ding & Sun, Proposition 4 and Theorem 7; SPEC §7.
     """
-    if case.activation.piecewise_linear is not None:
+    act, _ = proof_inputs(case)
+    if act is not None and act.piecewise_linear is not None:
         from .certify_pl import certify_pl
 
         return certify_pl(case)
@@ -479,10 +510,17 @@ def certify(case: Case, *, prec: int = 128) -> Certificate:
 def certify_case(case: Case, *, prec: int = 128) -> Case:
     """The case with its certificate attached; raises VerificationFailed when not proved.
 
+    The returned case's readable figures come from the proof: its losses are
+    the floats nearest the proof's enclosures, ``details.exact`` is dropped
+    when it describes another point, and the certificate's ``record`` lists
+    the fields ``verify --rigorous`` checks (:mod:`basins.record`) and those
+    outside the certified record.
+
     Raises
     ------
     VerificationFailed
-        Naming the first check that failed (``.check``).
+        Naming the first check that failed (``.check``), or the first field of
+        the record that contradicts the proof (``.check`` = "record: FIELD").
 
     References
     ----------
@@ -494,15 +532,33 @@ def certify_case(case: Case, *, prec: int = 128) -> Case:
         detail = next((d for n, ok, d in cert.checks if n == name), "the proof did not complete")
         raise VerificationFailed(f"case {case.name or '(unnamed)'}: certificate rejected at check {name!r}: {detail}",
                                  check=name)
-    return case.with_(certificate=cert.to_dict())
+    act, _ = proof_inputs(case)
+    out = normalise_record(case, act, cert.enclosures)
+    record = _record_or_raise(out, act, cert.enclosures)
+    return out.with_(certificate={**cert.to_dict(), "record": record})
+
+
+def _record_or_raise(case: Case, act: Any, enclosures: Mapping[str, Any]) -> dict[str, Any]:
+    checks = check_record(case, act, enclosures)
+    bad = [(n, d) for n, ok, d in checks if not ok]
+    if bad:
+        field_name, detail = bad[0]
+        raise VerificationFailed(f"case {case.name or '(unnamed)'}: the certified record's field {field_name!r} "
+                                 f"contradicts the proof: {detail}", check=f"record: {field_name}")
+    return {"certified fields": list(CERTIFIED_FIELDS),
+            "checks": [{"field": n, "passed": ok, "detail": d} for n, ok, d in checks],
+            "not certified": dict(NOT_CERTIFIED)}
 
 
 def recheck_certificate(case: Case) -> Certificate:
     """Recompute the certificate of a case from its data and compare with the stored one.
 
     Nothing stored is trusted: the certificate is recomputed from the case's
-    activation, x, y, v, w and witness (with the stored precision), and every
-    stored input and figure must equal the recomputed one.
+    activation, x, y, v, w and witness (with the stored precision); every
+    stored input, figure, check and record entry must equal the recomputed
+    one, and every field of the certified record (:mod:`basins.record`: the
+    losses, the activation's name, the theorem and its hypotheses,
+    ``details.exact``) must agree with the proof.
 
     Raises
     ------
@@ -522,7 +578,8 @@ def recheck_certificate(case: Case) -> Certificate:
     if isinstance(prec, bool) or not isinstance(prec, int) or not 64 <= prec <= 4096:
         raise VerificationFailed(f"certificate: precision bits={prec!r} must be an integer in [64, 4096]",
                                  check="certificate")
-    if case.activation.piecewise_linear is not None:
+    act, _ = proof_inputs(case)
+    if act is not None and act.piecewise_linear is not None:
         from .certify_pl import certify_pl
 
         fresh = certify_pl(case)
@@ -532,13 +589,18 @@ def recheck_certificate(case: Case) -> Certificate:
         name = fresh.failed[0] if fresh.failed else "incomplete"
         detail = next((d for n, ok, d in fresh.checks if n == name), "")
         raise VerificationFailed(f"recomputed certificate rejected at check {name!r}: {detail}", check=name)
+    assert act is not None
     new = fresh.to_dict()
     same_libraries = _numeric_libraries(stored.get("versions")) == _numeric_libraries(new["versions"])
-    for section in ("kind", "status", "inputs", "figures"):
+    for section in ("kind", "status", "guarantee", "inputs", "figures", "checks", "record"):
+        if section == "record":
+            new["record"] = _record_or_raise(case, act, fresh.enclosures)
+            if "record" not in stored:
+                continue     # a certificate written before records existed: the record was still checked
         old_val, new_val = stored.get(section), new[section]
         if _canon(old_val) == _canon(new_val):
             continue
-        if section == "figures" and not same_libraries and _close(old_val, new_val):
+        if section in ("figures", "checks") and not same_libraries and _close(old_val, new_val):
             continue  # another python-flint/mpmath may print the same balls with other digits
         where = _first_difference(old_val, new_val, section)
         note = ""
@@ -629,8 +691,11 @@ def verify_rigorous(case: Case) -> dict[str, Any]:
 
     first = recheck_certificate(case)
     second = reverify_or_raise(case)
+    act, _ = proof_inputs(case)
+    record = _record_or_raise(case, act, first.enclosures)
     return {"status": CERTIFIED, "guarantee": "proved twice: ball arithmetic (python-flint) and an independent "
                                                "mpmath-interval / exact-rational verifier",
+            "record": record,
             "first": {"kind": first.kind, "status": first.status,
                       "checks": [{"name": n, "passed": ok, "detail": d} for n, ok, d in first.checks]},
             "second": second.to_dict()}

@@ -30,10 +30,12 @@ sufficient conditions with linear constraints).
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any, Sequence
 
 import sympy as sp
 
+from ._validate import proof_inputs
 from .case import Case
 from .certify import (CERTIFIED, REJECTED, Certificate, certify_smooth, exact_inputs, input_digest,
                       library_versions)
@@ -45,7 +47,8 @@ KIND = "piecewise linear: exact analysis of the pieces meeting the point (python
 
 #: What the piecewise-linear certificate proves, check by check.
 HYPOTHESES: dict[str, str] = {
-    "inputs": "σ is continuous and piecewise linear with rational breakpoints, slopes and intercepts",
+    "inputs": "x, y have one length N, v, w and the witness's v, w one length m, every input is finite; σ is "
+              "continuous and piecewise linear with rational breakpoints, slopes and intercepts",
     "pieces": "on every orthant of the kinked neurons: first-order conditions and a Hessian positive "
               "definite on the coordinates with zero derivative",
     "sub-optimal": "E(witness) < E(point), exactly",
@@ -87,7 +90,8 @@ class _PL:
 def _rational(e: Any) -> Any:
     import flint
 
-    e = sp.nsimplify(e) if not isinstance(e, sp.Rational) else e
+    # exact: a Float is its binary value; nsimplify would round (it turns (10**20 + 1)/10**20 into 1)
+    e = sp.Rational(e) if isinstance(e, sp.Float) else sp.simplify(e) if not isinstance(e, sp.Rational) else e
     if not isinstance(e, sp.Rational):
         raise NotApplicable(f"piecewise-linear σ: {e} is not rational; the exact certificate needs rational "
                             "breakpoints, slopes and intercepts", theorem="Theorem 7", hypothesis="inputs")
@@ -244,15 +248,18 @@ def certify_pl(case: Case) -> Certificate:
     ----------
     Li, Ding & Sun, Theorem 7 (piecewise-linear σ, the pattern argument); SPEC §7.
     """
-    act = case.activation
-    table = act.piecewise_linear
-    if table is None:
+    act, problem = proof_inputs(case)
+    table = act.piecewise_linear if act is not None else None
+    if act is not None and table is None:
         raise NotApplicable(f"activation={act.name!r} is not piecewise linear; use basins.certify.certify_smooth",
                             theorem="Theorem 7", hypothesis="σ piecewise linear")
-    inputs = exact_inputs(case)
+    inputs = exact_inputs(case, act)
     versions = library_versions()
     checks: list[tuple[str, bool, str]] = []
     figures: dict[str, Any] = {}
+    if problem:
+        checks.append(("inputs", False, problem))
+        return Certificate(KIND, REJECTED, tuple(checks), inputs, {"digest": input_digest(inputs)}, versions)
     try:
         pl = _PL(table)
     except NotApplicable as exc:
@@ -264,9 +271,7 @@ def certify_pl(case: Case) -> Certificate:
     kinked = [i for i in range(m) if any(x[j] != 0 and pl.on_breakpoint(w[i] * x[j]) for j in range(n))]
     if not kinked:
         return certify_smooth(case)
-    if case.witness is None:
-        checks.append(("inputs", False, "the case has no witness of lower loss"))
-        return Certificate(KIND, REJECTED, tuple(checks), inputs, {"digest": input_digest(inputs)}, versions)
+    assert case.witness is not None      # proof_inputs checked it
     if len(kinked) > MAX_KINKED:
         checks.append(("inputs", False, f"{len(kinked)} neurons sit on a breakpoint; at most {MAX_KINKED} "
                                         f"(2^{MAX_KINKED} orthants) are analysed"))
@@ -312,7 +317,8 @@ def certify_pl(case: Case) -> Certificate:
                    if Ew < E else "E(witness) is not below E"))
     figures = {"digest": input_digest(inputs), **figures}
     ok = all(c[1] for c in checks)
-    return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions)
+    exact = {"loss": (_fraction(E), _fraction(E)), "witness loss": (_fraction(Ew), _fraction(Ew))}
+    return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions, exact)
 
 
 def _near_kinks(pl: _PL, x: list, w: list, rel: float = 1e-12) -> list[tuple[int, int, Any, float]]:
@@ -328,10 +334,12 @@ def _near_kinks(pl: _PL, x: list, w: list, rel: float = 1e-12) -> list[tuple[int
     return out
 
 
-def _float(q: Any) -> float:
-    from fractions import Fraction
+def _fraction(q: Any) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
 
-    return float(Fraction(int(q.p), int(q.q)))
+
+def _float(q: Any) -> float:
+    return float(_fraction(q))
 
 
 def _loss(pl: _PL, x: Sequence[Any], y: Sequence[Any], v: Sequence[Any], w: Sequence[Any]) -> Any:

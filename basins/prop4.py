@@ -205,7 +205,20 @@ def _analyse_large(A: np.ndarray, z: np.ndarray, z1: np.ndarray, z2: np.ndarray,
 
 
 def _c2_margin(act: Activation, pre: np.ndarray) -> tuple[float, float | None]:
-    """Distance of the pre-activations from the points where σ is not C²."""
+    """Distance of the pre-activations from the points where σ is not C².
+
+    When the set of such points is not known (a switch with infinitely many
+    zeros, such as the kinks of ``Abs(sin(t))``), smoothness is decided in
+    ball arithmetic on a small ball around each pre-activation, and an
+    undecided one counts as distance 0.
+    """
+    if not act.kinks_known:
+        import flint
+
+        for u in np.asarray(pre, dtype=float).ravel():
+            state, _ = act.c2_on_ball(flint.arb(float(u), 1e-6 * max(1.0, abs(float(u)))))
+            if state is not True:
+                return 0.0, float(u)
     pts = [float(p) for p in act.nonsmooth_points] if not act.is_c2 else []
     if not pts:
         return float("inf"), None
@@ -232,8 +245,10 @@ def _check_activation(act: Activation) -> None:
 def _require_c2(act: Activation, pre: np.ndarray, what: str) -> float:
     dist, point = _c2_margin(act, pre)
     if point is not None and dist <= 1e-8 * max(1.0, abs(point)):
+        state = ("is not C² at" if act.kinks_known else
+                 "is not proved C² (its set of kinks is not known; decided in balls) near")
         raise NotApplicable(
-            f"activation={act.name!r} is not C² at t = {point:g}, and the pre-activation {what} sits there: "
+            f"activation={act.name!r} {state} t = {point:g}, and the pre-activation {what} sits there: "
             f"Proposition 4 needs {HYPOTHESES['C2']}",
             theorem=THEOREM, hypothesis="C2")
     return dist

@@ -30,6 +30,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from ._validate import proof_inputs
 from .activations import T
 from .case import Case
 from .errors import InvalidArgument, VerificationFailed
@@ -268,8 +269,7 @@ def _condition(c: Any) -> Callable[[Any], bool | None]:
 # ------------------------------------------------------------- network --
 
 class _Net:
-    def __init__(self, case: Case):
-        act = case.activation
+    def __init__(self, case: Case, act: Any):
         self.s = [_compile(act.derivative(k)) for k in range(3)]
         self.x = [_I(mpmath.mpf(float(a))) for a in case.x]
         self.y = [_I(mpmath.mpf(float(a))) for a in case.y]
@@ -327,18 +327,158 @@ def _dot(a: Sequence[Any], b: Sequence[Any]) -> Any:
     return acc
 
 
+# ------------------------------------------------------- smoothness --
+
+class _Smoothness:
+    """σ ∈ C² on intervals, decided without the first verifier's code.
+
+    Every relational in a Piecewise condition of σ, σ′, σ″ is a *switch*
+    g(t).  A switch linear in t with rational coefficients changes only at its
+    exact root r: an interval containing r is accepted when the pieces that
+    apply just left and just right of r (found by evaluating the conditions
+    exactly at rational points beside r) have equal values of σ, σ′ and σ″ at
+    r (exact sympy arithmetic).  Every other switch is evaluated in mpmath
+    intervals and must keep a strict sign on the interval.  Anything
+    undecided rejects.
+    """
+
+    def __init__(self, act: Any):
+        self.ders = [act.derivative(k) for k in range(3)]
+        rels: dict[str, Any] = {}
+        for e in self.ders:
+            for pw in e.atoms(sp.Piecewise):
+                for _, cond in pw.args:
+                    for rel in cond.atoms(sp.core.relational.Relational):
+                        g = sp.expand(rel.lhs - rel.rhs)
+                        rels.setdefault(sp.srepr(g), g)
+        self.roots: list[Fraction] = []
+        self.others: list[tuple[str, Callable[[Any], Any] | None]] = []
+        for g in rels.values():
+            if g.is_number:
+                continue
+            if g.is_polynomial(T) and sp.degree(g, T) == 1:
+                a, b = sp.Poly(g, T).all_coeffs()
+                if a.is_Rational and b.is_Rational:
+                    r = -b / a
+                    self.roots.append(Fraction(int(r.p), int(r.q)))
+                    continue
+            try:
+                self.others.append((str(g), _compile(g)))
+            except InvalidArgument:
+                self.others.append((str(g), None))
+        self.roots.sort()
+        self._junction: dict[Fraction, bool] = {}
+
+    def decide(self, u: Any) -> tuple[bool, str]:
+        """(True, "") when σ is C² on the interval u; otherwise (False, why)."""
+        if not _finite(u):
+            return False, "the interval is not finite"
+        for text, f in self.others:
+            d = f(u) if f is not None else None
+            if d is None or not _finite(d) or (d.a <= 0 <= d.b):
+                return False, f"the switch {text[:60]} of σ may change sign on the interval"
+        lo, hi = _frac(u.a), _frac(u.b)
+        import bisect
+
+        i0, i1 = bisect.bisect_left(self.roots, lo), bisect.bisect_right(self.roots, hi)
+        for r in self.roots[i0:i1]:
+            if r == lo or r == hi:
+                return False, f"the switch point {r} is an end of the interval (undecided)"
+            if not self._c2_at(r, min(r - lo, hi - r)):
+                return False, f"σ, σ′ or σ″ jumps at t = {r}"
+        return True, ""
+
+    def _c2_at(self, r: Fraction, room: Fraction) -> bool:
+        if r in self._junction:
+            return self._junction[r]
+        import bisect
+
+        k = bisect.bisect_left(self.roots, r)
+        gaps = [room]
+        if k > 0:
+            gaps.append(r - self.roots[k - 1])
+        if k + 1 < len(self.roots):
+            gaps.append(self.roots[k + 1] - r)
+        h = min(gaps) / 2
+        ok = True
+        for e in self.ders:
+            left, right = _piece_at(e, r - h), _piece_at(e, r + h)
+            if left is None or right is None:
+                ok = False
+                break
+            R = sp.Rational(r.numerator, r.denominator)
+            a, b = left.subs(T, R), right.subs(T, R)
+            if not (a.is_finite and b.is_finite) or sp.simplify(a - b) != 0:
+                ok = False
+                break
+        self._junction[r] = ok
+        return ok
+
+
+def _not_smooth(smooth: _Smoothness, X: list, x: Sequence[float], m: int) -> str:
+    """Why σ is not proved C² on a pre-activation interval w_i x_j over the box X ("" if it is on all)."""
+    for i in range(m):
+        for j, xj in enumerate(x):
+            ok, why = smooth.decide(X[m + i] * _I(mpmath.mpf(float(xj))))
+            if not ok:
+                return f"w_{i + 1} x_{j + 1}: {why}"
+    return ""
+
+
+def _frac(x: Any) -> Fraction:
+    man, exp = mpmath.mpf(x).man_exp
+    return Fraction(int(man)) * Fraction(2) ** int(exp) if man else Fraction(0)
+
+
+def _piece_at(e: Any, q: Fraction) -> Any:
+    """The expression of the Piecewise piece that applies at the rational q (exactly), None if undecided."""
+    if not isinstance(e, sp.Piecewise):
+        if e.has(sp.Piecewise):
+            return None
+        return e
+    Q = sp.Rational(q.numerator, q.denominator)
+    bounds = _canonical_bounds(e)
+    if bounds is not None:
+        import bisect
+
+        return e.args[bisect.bisect_right(bounds, q)][0]
+    for expr, cond in e.args:
+        val = cond.subs(T, Q) if cond not in (sp.true, sp.false) else cond
+        if val == sp.true:
+            return _piece_at(expr, q) if expr.has(sp.Piecewise) else expr
+        if val != sp.false:
+            return None
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _canonical_bounds(e: Any) -> list[Fraction] | None:
+    """b_1 < … < b_K when e = Piecewise((p_0, t < b_1), …, (p_K, True)) with rational b, else None."""
+    out: list[Fraction] = []
+    for expr, cond in e.args[:-1]:
+        if (not isinstance(cond, sp.StrictLessThan) or cond.lhs != T or not cond.rhs.is_Rational
+                or expr.has(sp.Piecewise)):
+            return None
+        out.append(Fraction(int(cond.rhs.p), int(cond.rhs.q)))
+    if e.args[-1][1] != sp.true or len(e.args) < 2 or any(a >= b for a, b in zip(out, out[1:])):
+        return None
+    return out
+
+
 # ------------------------------------------------------- smooth verdict --
 
 def _reverify_smooth(case: Case, dps: int) -> Reverification:
     method = f"mpmath.iv intervals at {dps} digits: Krawczyk, interval Cholesky, interval losses"
     checks: list[tuple[str, bool, str]] = []
     m = case.m
+    act, problem = proof_inputs(case)
+    if problem:
+        return Reverification(method, REJECTED, (("inputs", False, problem),))
+    assert case.witness is not None
     theta0 = [float(a) for a in case.v] + [float(a) for a in case.w]
-    if case.witness is None:
-        return Reverification(method, REJECTED, (("inputs", False, "no witness"),))
     with _iv_dps(dps), mpmath.workdps(dps):
         try:
-            net = _Net(case)
+            net = _Net(case, act)
         except InvalidArgument as exc:
             return Reverification(method, REJECTED, (("inputs", False, str(exc)),))
         th = [_I(mpmath.mpf(a)) for a in theta0]
@@ -362,13 +502,20 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
         Ci = [[_I(mpmath.mpf(float(C[i, j]))) for j in range(2 * m)] for i in range(2 * m)]
         cI = [_I(mpmath.mpf(c)) for c in centre]
         gc = net.gradient(cI[:m], cI[m:])
+        smooth = _Smoothness(act)
         proved = None
+        touch = ""
         for e in (-33, -40, -26, -20, -46):
             rho = 2.0 ** math.ceil(math.log2(scale * 2.0 ** e))
             if rho <= 2 * offset:
                 continue
             R = mpmath.mpf(rho)
             X = [_iv.mpf([mpmath.mpf(c) - R, mpmath.mpf(c) + R]) for c in centre]
+            # smoothness on the box first: a box where σ ∈ C² is not proved is never used
+            why = _not_smooth(smooth, X, case.x, m)
+            if why:
+                touch = touch or f"ρ = {rho:.3g}: {why}"
+                continue
             HX = net.hessian(X[:m], X[m:])
             if not all(_finite(x) for row in HX for x in row):
                 continue
@@ -384,23 +531,15 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
                 proved = (rho, X, HX, K)
                 break
         if proved is None:
-            checks.append(("krawczyk", False, "K(X) ⊄ int X for every radius tried"))
+            checks.append(("C2", False, "σ is not proved C² on any box tried; first: " + touch) if touch else
+                          ("krawczyk", False, "K(X) ⊄ int X for every radius tried"))
             return Reverification(method, REJECTED, tuple(checks))
         rho, X, HX, K = proved
+        checks.append(("C2", True, "σ is C² on every pre-activation interval of X (switches decided in intervals, "
+                                   "junctions exactly)"))
         checks.append(("krawczyk", True, f"K(X) ⊂ int X, X = centre ± {rho:.3g}: one critical point in X"))
         inside = all(abs(Fraction(a) - Fraction(c)) < Fraction(rho) for a, c in zip(theta0, centre))
         checks.append(("point", inside, f"|θ − centre|∞ = {offset:.3g} < ρ = {rho:.3g}"))
-        bad = [p for p in case.activation.nonsmooth_points] if not case.activation.is_c2 else []
-        touch = False
-        for p in bad:
-            pv = Fraction(str(sp.nsimplify(p))) if sp.nsimplify(p).is_Rational else None
-            for i in range(m):
-                for xj in case.x:
-                    u = X[m + i] * _I(mpmath.mpf(float(xj)))
-                    if pv is None or (u.a <= mpmath.mpf(pv.numerator) / pv.denominator <= u.b):
-                        touch = True
-        checks.append(("C2", not touch, "no pre-activation interval meets a non-C² point of σ" if not touch
-                       else "a pre-activation interval meets a point where σ is not C²"))
         pivots = _cholesky(HX)
         pd = len(pivots) == 2 * m and all(p.a > 0 for p in pivots)
         low = min((p.a for p in pivots), default=mpmath.mpf(0))
@@ -443,11 +582,21 @@ def _sigma_exact(act: Any) -> Callable[[Fraction], Fraction]:
 
     @functools.lru_cache(maxsize=None)
     def s(u: Fraction) -> Fraction:
-        val = sp.nsimplify(expr.subs(T, sp.Rational(u.numerator, u.denominator)))
+        # exact (nsimplify would round a rational with a large denominator to a simpler one)
+        val = expr.subs(T, sp.Rational(u.numerator, u.denominator))
+        val = sp.Rational(val) if isinstance(val, sp.Float) else val
         if not val.is_Rational:
             raise InvalidArgument(f"σ({u}) = {val} is not rational")
         return Fraction(int(val.p), int(val.q))
     return s
+
+
+def _exact_fraction(b: Any) -> Fraction:
+    """A sympy number as a Fraction, exactly (a Float by its binary value); TypeError when irrational."""
+    b = sp.Rational(b) if isinstance(b, sp.Float) else b
+    if not b.is_Rational:
+        raise TypeError(f"{b} is not rational")
+    return Fraction(int(b.p), int(b.q))
 
 
 def _reverify_pl(case: Case) -> Reverification:
@@ -455,13 +604,16 @@ def _reverify_pl(case: Case) -> Reverification:
     method = ("exact rationals (fractions): one-sided pieces from sympy's exact values of σ, "
               "LDLᵀ / kernel and extreme rays on each orthant")
     checks: list[tuple[str, bool, str]] = []
-    act = case.activation
+    act, problem = proof_inputs(case)
+    if problem:
+        return Reverification(method, REJECTED, (("inputs", False, problem),))
+    assert case.witness is not None
     pl = act.piecewise_linear
-    if pl is None or case.witness is None:
-        return Reverification(method, REJECTED, (("inputs", False, "σ is not piecewise linear or no witness"),))
+    if pl is None:
+        return Reverification(method, REJECTED, (("inputs", False, "σ is not piecewise linear"),))
     sigma = _sigma_exact(act)
     try:
-        bps = sorted(Fraction(str(sp.nsimplify(b))) for b in pl.breakpoints)
+        bps = sorted(_exact_fraction(b) for b in pl.breakpoints)
     except (TypeError, ValueError):
         return Reverification(method, REJECTED, (("inputs", False, "irrational breakpoints"),))
     x = [Fraction(float(a)) for a in case.x]
@@ -640,7 +792,8 @@ def reverify(case: Case, *, dps: int = 40) -> Reverification:
     """
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 20:
         raise InvalidArgument(f"dps={dps!r} must be an integer ≥ 20")
-    if case.activation.piecewise_linear is not None:
+    act, _ = proof_inputs(case)
+    if act is not None and act.piecewise_linear is not None:
         return _reverify_pl(case)
     return _reverify_smooth(case, dps)
 
