@@ -114,6 +114,10 @@ def _coefficients(act: Activation, u: np.ndarray, x: np.ndarray, order: int) -> 
 
 def _reach(act: Activation, u: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Largest |dw| such that [u, u + dw·x] meets no breakpoint or non-smooth point of σ."""
+    if not act.kinks_known:
+        # the kinks of σ are not all known (a periodic switch, say): no Taylor step may cross one
+        # unseen, so every difference is taken directly
+        return np.zeros(u.shape)
     pts = sorted({float(p) for p in act.breakpoints} | {float(p) for p in act.nonsmooth_points})
     if not pts:
         return np.full(u.shape, np.inf)

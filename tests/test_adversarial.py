@@ -95,15 +95,28 @@ def test_report_1_hidden_periodic_kink_was_a_false_certificate_and_is_refused(ex
     assert err.value.check == "C2"
 
 
+def test_report_1_plain_verify_does_not_call_it_verified(example2: Case) -> None:
+    from basins.verify import verify_case
+
+    case = _with_activation(example2, f"{SWISH} + {HIDDEN_KINKS['Max']}")
+    res = verify_case(case, samples=200)
+    assert not res.passed and "sampling" in res.failed
+
+
 def test_report_2_witness_from_another_parameter_space_is_refused() -> None:
     # width 1 at its unique global minimum (the report's data); a two-neuron "witness"
     act = as_activation("Max(0, t - 1)")
     x, y = (1.5, 1.25, 1.0), (0.5, 0.25, -2.0 ** -7)
-    wide = Witness((1.0, -1.0), (1.0, 0.5), 0.0)
+    wv, ww = (4.875163980111886, -3.8530285642075297), (1.6870521959100406, 1.8710038035232732)
+    wide = Witness(wv, ww, 1.0172526041654005e-05)
     case = Case(act, x, y, (1.0,), (1.0,), "Theorem 7", 2.0 ** -14, witness=wide)
-    # exact: the point fits the first two samples and misses the third by 2^-7
-    assert sum((Fraction(1) * max(Fraction(0), Fraction(a) - 1) - Fraction(b)) ** 2
-               for a, b in zip(x, y)) == Fraction(1, 2 ** 14)
+    # exact: the point fits the first two samples and misses the third by 2^-7 ...
+    relu1 = lambda u: max(Fraction(0), u - 1)  # noqa: E731
+    assert sum((relu1(Fraction(a)) - Fraction(b)) ** 2 for a, b in zip(x, y)) == Fraction(1, 2 ** 14)
+    # ... and two neurons do better, so the old verifiers "proved" a width-1 bad basin from it
+    e2 = sum((sum(Fraction(v) * relu1(Fraction(w) * Fraction(a)) for v, w in zip(wv, ww)) - Fraction(b)) ** 2
+             for a, b in zip(x, y))
+    assert e2 < Fraction(1, 2 ** 14)
     for verdict in (certify(case), certify_pl(case), reverify(case)):
         assert not verdict.certified
         assert verdict.failed == ["inputs"]
@@ -367,6 +380,13 @@ def test_non_real_or_undefined_activations_are_refused_at_parse(text: str) -> No
     assert act.expr.is_real is not False and not act.expr.has(mp.mpc)
 
 
+def test_piecewise_linear_table_keeps_exact_slopes() -> None:
+    # sympy's nsimplify turns (10**20 + 1)/10**20 into 1: the table must keep the exact slope
+    pl = as_activation("Max(0, t - 1)*(10**20 + 1)/10**20").piecewise_linear
+    assert pl is not None
+    assert [Fraction(str(s)) for s, _ in pl.pieces] == [0, Fraction(10 ** 20 + 1, 10 ** 20)]
+
+
 def test_non_real_sympy_expression_is_refused() -> None:
     import sympy as sp
 
@@ -461,3 +481,11 @@ def test_adversarial_files_are_refused_from_the_cli(tmp_path, example2: Case, ru
     src.write_text(json.dumps(d))
     res = run("verify", "--rigorous", str(src))
     assert res.exit_code != 0 and "parameter space" in res.output
+
+
+def test_verify_rigorous_prints_the_record(tmp_path, example2: Case, run) -> None:
+    src = tmp_path / "c.json"
+    certify_case(example2).save(src)
+    res = run("verify", "--rigorous", str(src))
+    assert res.exit_code == 0
+    assert "[record] loss:" in res.output and "[not certified] verification:" in res.output

@@ -42,6 +42,10 @@ def verify_cmd(case_file: str, samples: int, seed: int, rigorous: bool, as_json:
             for part in ("first", "second"):
                 for c in res[part]["checks"]:
                     click.echo(f"  [{part}] {c['name']}: {c['detail']}")
+            for c in res["record"]["checks"]:
+                click.echo(f"  [record] {c['field']}: {c['detail']}")
+            for key, why in res["record"]["not certified"].items():
+                click.echo(f"  [not certified] {key}: {why}")
         return
     with Progress(len(DEFAULT_RADII), "sampling") as bar:   # drawn on stderr only when it is a terminal
         ver = verify_case(case, samples=samples, seed=seed, radii=DEFAULT_RADII, progress=bar.callback())
