@@ -5,34 +5,31 @@ The public entry points are the constructions (``construct`` and one
 the ball-arithmetic certificates (``certify_case``), the :class:`Case` with
 its JSON form, the activations (``as_activation``), Property PT paths
 (``decreasing_path``), value-of-minima oracles (``case_value_identity``) and
-the test oracles for other code (``basins.checks``, ``basins.testing``).
+the test oracles for other code (``basins.oracles.checks``, ``basins.oracles.testing``).
 Names outside the core are imported on first use, so ``import basins`` stays
 light.
+
+The subpackages follow the paper: ``activations`` (σ), ``model`` (the
+networks), ``constructions`` (Proposition 4, Theorems 4–7), ``verification``
+(numerical), ``certification`` (ball / exact proofs), ``landscape`` (Property
+PT, barriers, sweeps), ``oracles``, ``io``, ``plot`` and ``cli``.
 
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance
-of Basins* (shared/papers/002_dcd1bd86d7cd4545.txt).
+of Basins*, arXiv:1812.11039.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Any
 
 __version__ = "0.1.0"
 
-# Installed, the shipped cases are the subpackage basins.cases; in a source checkout they sit in
-# <checkout>/cases beside this folder, so the checkout's root is searched for that one subpackage.
-_here = os.path.dirname(os.path.abspath(__file__))
-if not os.path.isdir(os.path.join(_here, "cases")) and os.path.isfile(
-        os.path.join(os.path.dirname(_here), "cases", "__init__.py")):
-    __path__.append(os.path.dirname(_here))  # type: ignore[name-defined]
-
-from .activations import Activation, as_activation, parse_expression, registry_names  # noqa: E402
-from .case import Case, Witness, load_case  # noqa: E402
-from .errors import (  # noqa: E402
+from basins.activations import Activation, as_activation, parse_expression, registry_names  # noqa: E402
+from basins.io.case import Case, Witness, load_case  # noqa: E402
+from basins.errors import (  # noqa: E402
     ActivationError,
     BasinsError,
     CaseFormatError,
@@ -41,29 +38,33 @@ from .errors import (  # noqa: E402
     NotApplicable,
     VerificationFailed,
 )
-from .prop4 import construct_prop4  # noqa: E402
-from .construct import CONSTRUCTIONS, choose, construct  # noqa: E402  (the function shadows its module)
-from .verify import Verification, verify_case  # noqa: E402
+from basins.constructions.prop4 import construct_prop4  # noqa: E402
+from basins.constructions.choose import CONSTRUCTIONS, choose, construct  # noqa: E402
+from basins.verification.verify import Verification, verify_case  # noqa: E402
 
 # name -> module, imported on first access (PEP 562)
 _LAZY = {
-    "construct_theorem4": "theorem4", "design_activation": "theorem4",
-    "flat_path": "theorem5",
-    "construct_theorem6": "theorem6",
-    "construct_theorem7": "theorem7",
-    "certify_case": "certify", "verify_rigorous": "certify", "Certificate": "certify",
-    "delta_losses": "sampling",
-    "decreasing_path": "pt", "wide_path": "pt", "pyramid_path": "pt", "check_path": "pt",
-    "search_path": "barrier",
-    "check_assumption2": "assumptions", "full_rank_reachability": "assumptions",
-    "case_value_identity": "bounds", "check_value_identity": "bounds", "gradient_basis_value": "bounds",
-    "plot_file": "plot",
+    "construct_theorem4": "constructions.theorem4", "design_activation": "constructions.theorem4",
+    "flat_path": "constructions.theorem5",
+    "construct_theorem6": "constructions.theorem6",
+    "construct_theorem7": "constructions.theorem7",
+    "certify": "certification.smooth", "certify_case": "certification.smooth",
+    "verify_rigorous": "certification.smooth", "Certificate": "certification.smooth",
+    "reverify": "certification.second",
+    "delta_losses": "verification.sampling",
+    "decreasing_path": "landscape.pt", "wide_path": "landscape.pt", "pyramid_path": "landscape.pt",
+    "check_path": "landscape.pt",
+    "search_path": "landscape.barrier",
+    "check_assumption2": "landscape.assumptions", "full_rank_reachability": "landscape.assumptions",
+    "case_value_identity": "oracles.bounds", "check_value_identity": "oracles.bounds",
+    "gradient_basis_value": "oracles.bounds",
+    "plot_file": "plot.figures",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f"basins.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'basins' has no attribute {name!r}")

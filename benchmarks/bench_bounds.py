@@ -5,7 +5,7 @@ One command::
     python benchmarks/bench_bounds.py           # every shipped case, float64 and 50 digits; a trained deep ReLU net
     python benchmarks/bench_bounds.py --json    # the same figures as JSON
 
-For every case in ``cases/`` it prints E, the gradient-basis value
+For every case in ``basins/cases/`` it prints E, the gradient-basis value
 ||P_N[J] y||², their difference relative to E in float64 and at 50 digits,
 the verdict, and the time of each evaluation (best of ``--repeats``).  Then it
 trains a deep ReLU network (widths 2-4-3-1, 16 samples, L-BFGS) and times the
@@ -30,11 +30,11 @@ import numpy as np  # noqa: E402
 import scipy.optimize  # noqa: E402
 
 from basins import deep  # noqa: E402
-from basins.bounds import case_value_identity, deep_theorem1, deep_value_identity  # noqa: E402
-from basins.case import load_case  # noqa: E402
+from basins.oracles.bounds import case_value_identity, deep_theorem1, deep_value_identity  # noqa: E402
+from basins.io.case import load_case  # noqa: E402
 from basins.errors import NotApplicable  # noqa: E402
 
-CASE_DIR = Path(__file__).resolve().parents[1] / "cases"
+CASE_DIR = Path(__file__).resolve().parents[1] / "basins" / "cases"
 
 
 def _best(fn, repeats: int) -> tuple[float, object]:

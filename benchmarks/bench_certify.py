@@ -4,7 +4,7 @@ Run from the checkout:  python benchmarks/bench_certify.py  [--repeat 3] [--reve
 
 The case is Proposition 4 for σ = sin with x = 0.5..40 (256 points) and
 w = 0.05 + 0.21·k (k = 1..16), built deterministically; the timing covers
-`basins.certify.certify_smooth` only (ball features, Krawczyk, Cholesky,
+`basins.certification.smooth.certify_smooth` only (ball features, Krawczyk, Cholesky,
 losses), best of --repeat runs.  --reverify also times the independent
 mpmath-interval verifier (much slower: pure Python intervals).
 """
@@ -20,8 +20,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from basins.certify import certify_smooth  # noqa: E402
-from basins.prop4 import construct_prop4  # noqa: E402
+from basins.certification.smooth import certify_smooth  # noqa: E402
+from basins.constructions.prop4 import construct_prop4  # noqa: E402
 
 
 def build_case():
@@ -45,7 +45,7 @@ def main() -> int:
           f"median {sorted(times)[len(times) // 2]:.3f} s over {len(times)} runs "
           f"(box radius {cert.figures.get('box radius'):.3g}, smallest pivot {cert.figures.get('smallest pivot')})")
     if args.reverify:
-        from basins.reverify import reverify
+        from basins.certification.second import reverify
 
         t = time.perf_counter()
         res = reverify(case)

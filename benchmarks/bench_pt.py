@@ -9,12 +9,12 @@ One command::
 
 Measured, each the best of ``--repeats`` runs (data generation excluded):
 
-* wide: :func:`basins.pt.wide_path` for widths (N, N, N, N, 1), tanh, N
+* wide: :func:`basins.landscape.pt.wide_path` for widths (N, N, N, N, 1), tanh, N
   samples: perturbation search (SVD of T_H), the segment to W T_H = Y, and the
   dense check of the loss at 1001 values of λ.  Target: under 10 s at N = 1000.
-* pyramid: :func:`basins.pt.pyramid_path` for widths (8, 64, 32, 16, 1),
+* pyramid: :func:`basins.landscape.pt.pyramid_path` for widths (8, 64, 32, 16, 1),
   tanh then leaky_relu, N = 64, 201 values of λ.
-* barrier: :func:`basins.barrier.search_path` on the paper's Example 2.
+* barrier: :func:`basins.landscape.barrier.search_path` on the paper's Example 2.
 
 Timings depend on the load of the machine: on a shared machine they are
 inflated and noisy; re-run on an idle machine for the figures of record.
@@ -48,9 +48,9 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from basins.barrier import search_path  # noqa: E402
-from basins.prop4 import construct_prop4  # noqa: E402
-from basins.pt import pyramid_path, random_problem, wide_path  # noqa: E402
+from basins.landscape.barrier import search_path  # noqa: E402
+from basins.constructions.prop4 import construct_prop4  # noqa: E402
+from basins.landscape.pt import pyramid_path, random_problem, wide_path  # noqa: E402
 
 
 def _best(fn, repeats: int):

@@ -1,4 +1,4 @@
-"""Benchmark of the sampling kernel :func:`basins.sampling.delta_losses` (issue 6).
+"""Benchmark of the sampling kernel :func:`basins.verification.sampling.delta_losses` (issue 6).
 
 One command measures everything and writes ``benchmarks/results/sampling.{json,md}``::
 
@@ -50,10 +50,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from basins.activations import as_activation  # noqa: E402
-from basins.network import loss, loss_mp  # noqa: E402
-from basins.prop4 import construct_prop4  # noqa: E402
-from basins.sampling import CHUNK_ELEMENTS, delta_losses  # noqa: E402
+from basins.activations.core import as_activation  # noqa: E402
+from basins.model.network import loss, loss_mp  # noqa: E402
+from basins.constructions.prop4 import construct_prop4  # noqa: E402
+from basins.verification.sampling import CHUNK_ELEMENTS, delta_losses  # noqa: E402
 
 SIZES = ((1, 3), (8, 64), (64, 1024))
 ACTIVATIONS = {"swish": np.exp, "tanh": np.tanh}

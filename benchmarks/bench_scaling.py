@@ -39,9 +39,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from basins.prop4 import construct_prop4  # noqa: E402
-from basins.sampling import _blas_threads  # noqa: E402
-from basins.verify import verify_case  # noqa: E402
+from basins.constructions.prop4 import construct_prop4  # noqa: E402
+from basins.verification.sampling import _blas_threads  # noqa: E402
+from basins.verification.verify import verify_case  # noqa: E402
 
 FULL = [(250, 62), (500, 125), (1000, 250), (2000, 500),      # m = N/4
         (2000, 62), (2000, 125), (2000, 250),                 # N fixed

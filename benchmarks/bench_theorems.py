@@ -21,11 +21,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from basins.case import load_case  # noqa: E402
-from basins.theorem4 import construct_theorem4  # noqa: E402
-from basins.theorem6 import construct_theorem6  # noqa: E402
-from basins.theorem7 import construct_theorem7  # noqa: E402
-from basins.verify import verify_case  # noqa: E402
+from basins.io.case import load_case  # noqa: E402
+from basins.constructions.theorem4 import construct_theorem4  # noqa: E402
+from basins.constructions.theorem6 import construct_theorem6  # noqa: E402
+from basins.constructions.theorem7 import construct_theorem7  # noqa: E402
+from basins.verification.verify import verify_case  # noqa: E402
 
 
 def run(label: str, build) -> bool:

@@ -4,7 +4,7 @@ import pytest
 from click.testing import CliRunner
 
 from basins.cli import main
-from basins.prop4 import construct_prop4
+from basins.constructions.prop4 import construct_prop4
 
 EXAMPLE2_X = (0.1, 2.0, 3.0)
 

@@ -31,12 +31,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from basins.activations import Activation, as_activation
-from basins.case import Case, Witness
-from basins.certify import certify, certify_case, verify_rigorous
-from basins.certify_pl import certify_pl
+from basins.activations.core import Activation, as_activation
+from basins.io.case import Case, Witness
+from basins.certification.smooth import certify, certify_case, verify_rigorous
+from basins.certification.piecewise_linear import certify_pl
 from basins.errors import ActivationError, CaseFormatError, VerificationFailed
-from basins.reverify import reverify
+from basins.certification.second import reverify
 
 SWISH = "t/(1 + exp(-t))"
 # a kink 2^-60 to the right of the pre-activation w x_3 = 3 of Example 2: inside every box a
@@ -58,7 +58,7 @@ HIDDEN_KINKS = {
 
 @pytest.fixture(scope="module")
 def example2() -> Case:
-    from basins.prop4 import construct_prop4
+    from basins.constructions.prop4 import construct_prop4
 
     return construct_prop4("swish", (0.1, 2.0, 3.0), w=[1.0], v=[1.0], M=100.0)
 
@@ -96,7 +96,7 @@ def test_report_1_hidden_periodic_kink_was_a_false_certificate_and_is_refused(ex
 
 
 def test_report_1_plain_verify_does_not_call_it_verified(example2: Case) -> None:
-    from basins.verify import verify_case
+    from basins.verification.verify import verify_case
 
     case = _with_activation(example2, f"{SWISH} + {HIDDEN_KINKS['Max']}")
     res = verify_case(case, samples=200)
@@ -173,7 +173,7 @@ def test_periodic_kinks_are_unknown_not_none(text: str) -> None:
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 def test_a_kink_near_the_point_is_never_inside_a_certified_box(exp: int, side: int, kind: str) -> None:
     """Wherever the kink is put, a certificate is refused or its box provably avoids the kink."""
-    from basins.prop4 import construct_prop4
+    from basins.constructions.prop4 import construct_prop4
 
     base = construct_prop4("swish", (0.1, 2.0, 3.0), w=[1.0], v=[1.0], M=100.0)
     offset = f"{'+' if side > 0 else '-'} 1/2**{exp}"
@@ -390,7 +390,7 @@ def test_piecewise_linear_table_keeps_exact_slopes() -> None:
 def test_non_real_sympy_expression_is_refused() -> None:
     import sympy as sp
 
-    from basins.activations import T
+    from basins.activations.core import T
 
     with pytest.raises(ActivationError, match="imaginary"):
         as_activation(sp.I * T + T)
@@ -436,7 +436,7 @@ def test_random_certificates_agree_with_an_independent_80_digit_computation(name
     import numpy as np
 
     from basins.errors import BasinsError
-    from basins.prop4 import construct_prop4
+    from basins.constructions.prop4 import construct_prop4
 
     rng = np.random.default_rng(seed)
     x = tuple(float(a) for a in np.round(np.sort(rng.uniform(0.2, 3.0, n)), 3))

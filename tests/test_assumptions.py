@@ -1,9 +1,9 @@
-"""Tests of basins.assumptions: Assumption 2 and 4, full-rank reachability (Example 1)."""
+"""Tests of basins.landscape.assumptions: Assumption 2 and 4, full-rank reachability (Example 1)."""
 
 import numpy as np
 import pytest
 
-from basins.assumptions import (arithmetic_progression, check_assumption2, check_assumption4,
+from basins.landscape.assumptions import (arithmetic_progression, check_assumption2, check_assumption4,
                                 full_rank_reachability)
 from basins.errors import InvalidArgument
 

@@ -1,14 +1,14 @@
-"""Tests of basins.barrier: constructed basins come out blocked, other points get paths."""
+"""Tests of basins.landscape.barrier: constructed basins come out blocked, other points get paths."""
 
 import numpy as np
 import pytest
 
-from basins import network
-from basins.barrier import check_strictly_decreasing, path_losses, search_path
-from basins.case import Case
+from basins.model import network
+from basins.landscape.barrier import check_strictly_decreasing, path_losses, search_path
+from basins.io.case import Case
 from basins.errors import InvalidArgument
-from basins.prop4 import construct_prop4
-from basins.pt import PTPath
+from basins.constructions.prop4 import construct_prop4
+from basins.landscape.pt import PTPath
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,8 @@ def test_example2_is_blocked(example2):
 
 
 @pytest.mark.parametrize("module,fn,act", [
-    ("basins.theorem6", "construct_theorem6", "softplus"),
-    ("basins.theorem7", "construct_theorem7", "shifted_relu"),
+    ("basins.constructions.theorem6", "construct_theorem6", "softplus"),
+    ("basins.constructions.theorem7", "construct_theorem7", "shifted_relu"),
 ])
 def test_theorem_cases_are_blocked(module, fn, act):
     mod = pytest.importorskip(module)
@@ -108,14 +108,14 @@ def test_errors(example2):
 
 
 def _registered():
-    from basins.construct import CONSTRUCTIONS
+    from basins.constructions.choose import CONSTRUCTIONS
     return sorted(CONSTRUCTIONS)
 
 
 @pytest.mark.parametrize("key", _registered())
 def test_every_registered_construction_comes_out_blocked(key):
     # whatever Proposition 4 / Theorems 4, 6, 7 register: their default case must be blocked
-    from basins.construct import CONSTRUCTIONS
+    from basins.constructions.choose import CONSTRUCTIONS
     from basins.errors import BasinsError
     fn = CONSTRUCTIONS[key][0]
     case = None
@@ -146,7 +146,7 @@ def _fresh(record):
 
 
 def test_check_path_on_a_barrier_record(barrier_record):
-    from basins.pt import check_path
+    from basins.landscape.pt import check_path
     d = _fresh(barrier_record)
     res = check_path(d)
     assert res["ok"] is True and res["kind"] == "barrier"
@@ -177,7 +177,7 @@ def _edit_top(d):
     (lambda d: d["barrier"].__setitem__("at", 0.0), "λ of the maximum agrees"),
 ], ids=["dense loss", "first loss", "max_loss", "barrier value", "start_loss", "end_loss", "at"])
 def test_check_path_rejects_edited_barrier_records(barrier_record, edit, failing):
-    from basins.pt import check_path
+    from basins.landscape.pt import check_path
     d = _fresh(barrier_record)
     edit(d)
     res = check_path(d)
@@ -186,14 +186,14 @@ def test_check_path_rejects_edited_barrier_records(barrier_record, edit, failing
 
 def test_check_path_barrier_losses_follow_the_arc_length(barrier_record):
     # the losses, shifted by one sample along the polyline, no longer match their λ
-    from basins.pt import check_path
+    from basins.landscape.pt import check_path
     d = _fresh(barrier_record)
     d["losses"] = d["losses"][1:] + d["losses"][-1:]
     assert check_path(d)["checks"]["losses reproduce"] is False
 
 
 def test_at_arc_length_inverts_densify():
-    from basins.barrier import _at_arc_length, _densify
+    from basins.landscape.barrier import _at_arc_length, _densify
     rng = np.random.default_rng(2)
     P = np.cumsum(rng.standard_normal((7, 4)), axis=0)
     P = np.vstack([P[:3], P[2:3], P[3:]])     # a zero-length segment, too
@@ -204,7 +204,7 @@ def test_at_arc_length_inverts_densify():
 
 def _descent_record(example2, points, per_segment=16):
     """An honest ``descent`` record through ``points`` (losses recomputed at the dense samples)."""
-    from basins.barrier import PathSearch, _densify
+    from basins.landscape.barrier import PathSearch, _densify
     x, y, v, w = example2.arrays()
     D, lam = _densify(points, per_segment)
     E = np.array([network.loss(example2.activation, x, y, p[:1], p[1:]) for p in D])
@@ -214,7 +214,7 @@ def _descent_record(example2, points, per_segment=16):
 
 
 def test_check_path_descent_record(example2):
-    from basins.pt import check_path
+    from basins.landscape.pt import check_path
     x, y, v, w = example2.arrays()
     case = example2.with_(v=(0.0,), w=(0.3,), loss=network.loss("swish", x, y, [0.0], [0.3]))
     r = search_path(case)
@@ -229,7 +229,7 @@ def test_check_path_descent_record(example2):
 def test_check_path_descent_must_decrease_between_the_vertices(example2):
     # two vertices with E falling from the basin to the witness, but the chord crosses the barrier:
     # decreasing at the points, not along the path
-    from basins.pt import check_path
+    from basins.landscape.pt import check_path
     x, y, v, w = example2.arrays()
     theta = np.concatenate([v, w])
     wit = np.concatenate([example2.witness.v, example2.witness.w])

@@ -1,8 +1,8 @@
-"""Tests of basins.bounds: the value-of-local-minima oracles (SPEC §9).
+"""Tests of basins.oracles.bounds: the value-of-local-minima oracles (SPEC §9).
 
 Known values come from exact arithmetic (sympy), from the paper's Example 2,
 or from independent computations (least squares by mpmath's QR or numpy's
-lstsq, gradients by backpropagation in basins.deep / basins.network).
+lstsq, gradients by backpropagation in basins.model.deep / basins.model.network).
 Training uses scipy's L-BFGS-B on seeded data.
 """
 
@@ -19,8 +19,8 @@ import scipy.optimize
 import sympy as sp
 from click.testing import CliRunner
 
-from basins import deep
-from basins.bounds import (
+from basins.model import deep
+from basins.oracles.bounds import (
     DEFAULT_RTOL,
     HYPOTHESES,
     assert_value_identity,
@@ -35,7 +35,7 @@ from basins.bounds import (
     rank_tolerance,
     resnet_value,
 )
-from basins.case import load_case
+from basins.io.case import load_case
 from basins.cli import main
 from basins.errors import (
     HypothesisFailed,
@@ -43,10 +43,10 @@ from basins.errors import (
     NotApplicable,
     VerificationFailed,
 )
-from basins.network import gradient as net_gradient
-from basins.prop4 import construct_prop4
-from basins.verify import verify_case
-from basins.resnet import (
+from basins.model.network import gradient as net_gradient
+from basins.constructions.prop4 import construct_prop4
+from basins.verification.verify import verify_case
+from basins.model.resnet import (
     ResNetParams,
     random_resnet,
     resnet_gradient,
@@ -215,7 +215,7 @@ def test_example2_value_is_M2_norm_a2_from_the_paper() -> None:
 
 def _mp_least_squares_value(case, dps: int = 50) -> float:
     """min_α ||y − Jα||² by mpmath's QR least squares (an independent method)."""
-    from basins.network import features_mp
+    from basins.model.network import features_mp
 
     x, y, v, w = case.arrays()
     with mpmath.workdps(dps):
@@ -252,7 +252,7 @@ def test_constructed_cases_satisfy_the_identity(act: str, kwargs: dict) -> None:
 
 
 def test_theorem6_case_satisfies_the_identity() -> None:
-    from basins.theorem6 import construct_theorem6
+    from basins.constructions.theorem6 import construct_theorem6
 
     case = construct_theorem6("softplus")
     res = case_value_identity(case)
@@ -376,7 +376,7 @@ def test_deep_refuses_kinks_and_bad_arguments() -> None:
     net = deep.deep_network([1, 2, 1], "relu")
     with pytest.raises(NotApplicable, match="layer 1: pre-activation"):
         deep_value_identity(net, [np.array([[0.0], [1.0]]), np.array([[1.0, 1.0]])], [[1.0, 2.0]], [[0.0, 1.0]])
-    with pytest.raises(InvalidArgument, match="must be a basins.deep.DeepNetwork"):
+    with pytest.raises(InvalidArgument, match="must be a basins.model.deep.DeepNetwork"):
         deep_value_identity("relu", [], [[1.0]], [[1.0]])
     wide = deep.deep_network([1, 60, 60, 60, 1], "relu")
     with pytest.raises(InvalidArgument, match="MAX_PATHS"):
@@ -430,7 +430,7 @@ def test_resnet_assumption_a1_is_checked() -> None:
     with pytest.raises(NotApplicable, match=r"d_y=2 > min\(d_x=3, d_z=1\)") as info:
         resnet_value("tanh", np.ones((4, 3)), np.ones((4, 2)), p)
     assert info.value.hypothesis == "resnet A1"
-    with pytest.raises(InvalidArgument, match="must be a basins.resnet.ResNetParams"):
+    with pytest.raises(InvalidArgument, match="must be a basins.model.resnet.ResNetParams"):
         resnet_value("tanh", np.ones((4, 3)), np.ones((4, 2)), {"W": 1})
 
 
@@ -476,7 +476,7 @@ def test_cli_bound_reports_a_missing_file_in_one_line(tmp_path) -> None:
 
 # ----------------------------------------------------- shipped cases --
 
-CASE_DIR = Path(__file__).resolve().parents[1] / "cases"   # installed as basins.cases
+CASE_DIR = Path(__file__).resolve().parents[1] / "basins" / "cases"
 
 
 def _shipped(name: str):
@@ -501,7 +501,7 @@ def test_every_shipped_smooth_case_agrees_and_theorem7_cases_are_refused() -> No
 def test_theorem7_point_shows_the_differentiability_hypothesis_is_needed() -> None:
     """At a Theorem 7 minimum (a kink), the identity holds with the left-sided Jacobian and
     fails with the right-sided one: papers/003 Theorem 1 needs a differentiable point."""
-    from basins.network import output
+    from basins.model.network import output
 
     case = _shipped("theorem7_shifted_relu_m1_n3")
     x, y, v, w = case.arrays()
@@ -529,7 +529,7 @@ def test_cli_bound_refuses_a_kink_case_in_one_line(tmp_path) -> None:
 @pytest.mark.parametrize("v, w", [([1.0, -0.5], [0.7, -1.3]), ([1.0, 1.0], [0.7, 0.7])],
                          ids=["wide J (N < 2m)", "duplicate neurons (rank deficient)"])
 def test_float_and_digits_agree_with_least_squares_when_J_is_wide_or_deficient(v, w) -> None:
-    from basins.network import jacobian
+    from basins.model.network import jacobian
 
     x, y = [0.5, 1.0, 2.0], [0.3, -1.0, 0.7]
     J = jacobian("tanh", x, v, w)

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from basins.case import SCHEMA, Case, load_case, write_json_atomic
+from basins.io.case import SCHEMA, Case, load_case, write_json_atomic
 from basins.errors import CaseFormatError
-from basins.prop4 import construct_prop4
+from basins.constructions.prop4 import construct_prop4
 
 
 def _fields(case):

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from basins.certify import CERTIFIED, recheck_certificate
+from basins.certification.smooth import CERTIFIED, recheck_certificate
 from basins.cli import main
 from basins.errors import InvalidArgument
-from basins.reverify import reverify
-from basins.testing import load_shipped, parametrize_cases, parametrize_checks, shipped_cases, shipped_names
+from basins.certification.second import reverify
+from basins.oracles.testing import load_shipped, parametrize_cases, parametrize_checks, shipped_cases, shipped_names
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = shipped_names()
@@ -38,7 +38,7 @@ def test_example2_is_the_papers(tmp_path) -> None:
 
 
 def test_readme_has_one_line_per_case() -> None:
-    text = (ROOT / "cases" / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "basins" / "cases" / "README.md").read_text(encoding="utf-8")
     for name in NAMES:
         lines = [ln for ln in text.splitlines() if f"`{name}`" in ln]
         assert len(lines) == 1, name

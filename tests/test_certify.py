@@ -1,4 +1,4 @@
-"""Tests of basins.certify (ball-arithmetic certificates) and Activation.arb (the ball evaluator)."""
+"""Tests of basins.certification.smooth (ball-arithmetic certificates) and Activation.arb (the ball evaluator)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import mpmath
 import numpy as np
 import pytest
 
-from basins.activations import as_activation
-from basins.case import Case, Witness
-from basins.certify import (CERTIFIED, certify, certify_case, certify_smooth, exact_inputs, input_digest,
+from basins.activations.core import as_activation
+from basins.io.case import Case, Witness
+from basins.certification.smooth import (CERTIFIED, certify, certify_case, certify_smooth, exact_inputs, input_digest,
                             recheck_certificate, verify_rigorous)
 from basins.errors import ActivationError, InvalidArgument, VerificationFailed
-from basins.prop4 import construct_prop4
+from basins.constructions.prop4 import construct_prop4
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_arb_handles_rewritten_functions() -> None:
 def test_arb_rejects_functions_without_a_ball_evaluator() -> None:
     import sympy as sp
 
-    from basins.activations import T
+    from basins.activations.core import T
 
     act = as_activation(sp.besselj(0, T))
     with pytest.raises(ActivationError, match="no ball evaluator"):
@@ -101,7 +101,7 @@ def test_example2_is_certified_with_the_papers_loss(certified2: Case) -> None:
 
 def test_krawczyk_box_contains_the_mpmath_newton_limit(certified2: Case) -> None:
     # independent: Newton's method at 60 digits from the case's point converges inside the box
-    from basins.network import gradient_mp, hessian_mp
+    from basins.model.network import gradient_mp, hessian_mp
 
     x, y, v, w = certified2.arrays()
     with mpmath.workdps(60):
@@ -143,7 +143,7 @@ def test_no_witness_is_rejected(example2: Case) -> None:
 def test_point_on_a_non_c2_point_is_rejected() -> None:
     # ELU is not C² at 0; a sample x = 0 with y = ŷ(0) = 0 keeps the critical point but puts a
     # pre-activation on 0, which the certificate refuses (it does not argue that x = 0 makes it harmless)
-    from basins.testing import load_shipped
+    from basins.oracles.testing import load_shipped
 
     case = load_shipped("elu_m2_n8")
     assert certify_smooth(case).certified

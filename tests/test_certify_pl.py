@@ -1,4 +1,4 @@
-"""Tests of basins.certify_pl: the exact piece analysis for piecewise-linear σ (Theorem 7)."""
+"""Tests of basins.certification.piecewise_linear: the exact piece analysis for piecewise-linear σ (Theorem 7)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from fractions import Fraction
 
 import pytest
 
-from basins.activations import as_activation
-from basins.case import Case, Witness
-from basins.certify_pl import certify_pl
+from basins.activations.core import as_activation
+from basins.io.case import Case, Witness
+from basins.certification.piecewise_linear import certify_pl
 from basins.errors import NotApplicable
-from basins.testing import load_shipped
+from basins.oracles.testing import load_shipped
 
 
 def _one_neuron(**changes) -> Case:
@@ -93,7 +93,7 @@ def test_float_rounded_kinks_are_rejected_honestly() -> None:
 
 def test_two_kink_activation_theorem7_with_finite_delta() -> None:
     # σ = max(0, t − 1) − max(0, t − 3)/2: t_0 = 1, δ = 2, and x_1/x_N = 1.5 < (t_0 + δ)/t_0 = 3
-    from basins.reverify import reverify
+    from basins.certification.second import reverify
 
     act = as_activation("Max(0, t - 1) - Max(0, t - 3)/2")
     assert [str(b) for b in act.piecewise_linear.breakpoints] == ["1", "3"]
@@ -106,8 +106,8 @@ def test_two_kink_activation_theorem7_with_finite_delta() -> None:
 
 @pytest.mark.parametrize("m", [1, 2, 3])
 def test_theorem7_constructions_are_certified_by_both_verifiers(m: int) -> None:
-    from basins.reverify import reverify
-    from basins.theorem7 import construct_theorem7
+    from basins.certification.second import reverify
+    from basins.constructions.theorem7 import construct_theorem7
 
     case = construct_theorem7("shifted_relu", width=m)
     cert = certify_pl(case)

@@ -1,4 +1,4 @@
-"""Tests of basins.checks: every oracle passes a correct implementation and catches a broken one."""
+"""Tests of basins.oracles.checks: every oracle passes a correct implementation and catches a broken one."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-from basins.checks import (check_global_search, check_gradient, check_hessian, check_local_optimizer, check_loss,
+from basins.oracles.checks import (check_global_search, check_gradient, check_hessian, check_local_optimizer, check_loss,
                            checks_for, is_kinked)
 from basins.errors import InvalidArgument, VerificationFailed
-from basins.testing import load_shipped
+from basins.oracles.testing import load_shipped
 
 
 # ----------------------------------------------------- an independent implementation --

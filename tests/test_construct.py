@@ -5,9 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from basins.case import load_case
+from basins.io.case import load_case
 from basins.cli import main
-from basins.construct import CONSTRUCTIONS, choose, construct, explain_choice
+from basins.constructions.choose import CONSTRUCTIONS, choose, construct, explain_choice
 from basins.errors import InvalidArgument, NotApplicable
 
 

@@ -1,10 +1,10 @@
-"""Tests of basins.deep: the deep network against independent computations."""
+"""Tests of basins.model.deep: the deep network against independent computations."""
 
 import numpy as np
 import pytest
 
-from basins import network
-from basins.deep import (deep_network, forward, gradient, jacobian, loss, output, pack,
+from basins.model import network
+from basins.model.deep import (deep_network, forward, gradient, jacobian, loss, output, pack,
                          random_weights, unpack)
 from basins.errors import InvalidArgument
 

@@ -1,4 +1,4 @@
-"""Tests of basins.plot and `basins plot`: loss grids against independent formulas, PNGs checked headlessly."""
+"""Tests of basins.plot.figures and `basins plot`: loss grids against independent formulas, PNGs checked headlessly."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from basins.case import Case, Witness
+from basins.io.case import Case, Witness
 from basins.errors import CaseFormatError, InvalidArgument
-from basins.plot import (
+from basins.plot.figures import (
     PlotUnavailable,
     loss_surface,
     plot_case,
@@ -21,7 +21,7 @@ from basins.plot import (
     plot_path,
     plot_sweep,
 )
-from basins.prop4 import construct_prop4
+from basins.constructions.prop4 import construct_prop4
 
 X2 = (0.1, 2.0, 3.0)
 
@@ -328,7 +328,7 @@ def test_plot_path_blocked_marks_the_barrier(tmp_path):
 
 def test_plot_path_from_a_real_wide_path(tmp_path):
     pytest.importorskip("matplotlib")
-    from basins.pt import wide_path
+    from basins.landscape.pt import wide_path
 
     rng = np.random.default_rng(0)
     X, Y = rng.standard_normal((2, 5)), rng.standard_normal((1, 5))
@@ -458,7 +458,7 @@ def test_default_windows_stay_finite_and_ignore_a_far_off_plane_witness():
     """A shipped wide softplus case whose witness is ~1e6 away, far off the Hessian plane."""
     import pathlib
 
-    src = pathlib.Path(__file__).resolve().parent.parent / "cases" / "softplus_m5_n24.json"
+    src = pathlib.Path(__file__).resolve().parent.parent / "basins" / "cases" / "softplus_m5_n24.json"
     if not src.exists():
         pytest.skip("shipped case softplus_m5_n24.json not present")
     s = loss_surface(src, resolution=21)

@@ -1,4 +1,4 @@
-"""Tests of basins.progress: drawn on terminals only, throttled, thread-safe, honest counts."""
+"""Tests of basins.cli.progress: drawn on terminals only, throttled, thread-safe, honest counts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from basins.errors import InvalidArgument
-from basins.progress import Progress, is_terminal, track
+from basins.cli.progress import Progress, is_terminal, track
 
 
 class Tty(io.StringIO):
@@ -162,8 +162,8 @@ def test_bad_arguments_raise(kwargs, match):
 
 
 def test_sweep_reports_each_attempt():
-    """The hook in basins.sweep: progress(done, total) after every (width, data set) attempt."""
-    from basins.sweep import sweep
+    """The hook in basins.landscape.sweep: progress(done, total) after every (width, data set) attempt."""
+    from basins.landscape.sweep import sweep
 
     calls: list[tuple[int, int]] = []
     s = sweep("relu", 3, trials=2, workers=1, samples=1, progress=lambda d, t: calls.append((d, t)))
@@ -172,9 +172,9 @@ def test_sweep_reports_each_attempt():
 
 
 def test_verify_case_reports_each_radius():
-    """The hook in basins.verify: progress(done, len(radii)) after the sampling at each radius."""
-    from basins.prop4 import construct_prop4
-    from basins.verify import verify_case
+    """The hook in basins.verification.verify: progress(done, len(radii)) after the sampling at each radius."""
+    from basins.constructions.prop4 import construct_prop4
+    from basins.verification.verify import verify_case
 
     calls: list[tuple[int, int]] = []
     case = construct_prop4("swish", (0.1, 2.0, 3.0), w=[1.0], v=[1.0])

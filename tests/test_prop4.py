@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
-from basins.network import features, hessian, jacobian, loss, output
-from basins.prop4 import analyse_point, construct_prop4
+from basins.model.network import features, hessian, jacobian, loss, output
+from basins.constructions.prop4 import analyse_point, construct_prop4
 
 X6 = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 

@@ -1,4 +1,4 @@
-"""Tests of basins.resnet: the ResNet h(x) = W(x + V z(x, θ)) of papers/001."""
+"""Tests of basins.model.resnet: the ResNet h(x) = W(x + V z(x, θ)) of papers/001."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from basins.errors import InvalidArgument
-from basins.resnet import (
+from basins.model.resnet import (
     ResNetParams,
     random_resnet,
     resnet_gradient,

@@ -1,4 +1,4 @@
-"""Tests of basins.reverify: the independent second verifier (mpmath intervals, exact rationals)."""
+"""Tests of basins.certification.second: the independent second verifier (mpmath intervals, exact rationals)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import mpmath
 import pytest
 import sympy as sp
 
-from basins.activations import T, as_activation
-from basins.case import Case, Witness
+from basins.activations.core import T, as_activation
+from basins.io.case import Case, Witness
 from basins.errors import InvalidArgument, VerificationFailed
-from basins.prop4 import construct_prop4
-from basins.reverify import _atan_thin, _compile, _erf_thin, _iv, _tanh_thin, reverify, reverify_or_raise
-from basins.testing import load_shipped
+from basins.constructions.prop4 import construct_prop4
+from basins.certification.second import _atan_thin, _compile, _erf_thin, _iv, _tanh_thin, reverify, reverify_or_raise
+from basins.oracles.testing import load_shipped
 
 
 def _contains(interval, value) -> bool:

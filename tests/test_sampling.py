@@ -1,4 +1,4 @@
-"""Tests of the sampling kernel (basins.sampling) against 50-digit mpmath references."""
+"""Tests of the sampling kernel (basins.verification.sampling) against 50-digit mpmath references."""
 
 import sys
 import tracemalloc
@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from basins.activations import T, as_activation
+from basins.activations.core import T, as_activation
 from basins.errors import InvalidArgument
-from basins.network import loss, loss_mp
-from basins.sampling import CHUNK_ELEMENTS, delta_losses, delta_sigma, taylor_steps
+from basins.model.network import loss, loss_mp
+from basins.verification.sampling import CHUNK_ELEMENTS, delta_losses, delta_sigma, taylor_steps
 
 EXAMPLE2_X = (0.1, 2.0, 3.0)
 

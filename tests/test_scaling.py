@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from basins.network import features, hessian, loss
-from basins.prop4 import analyse_point, construct_prop4
-from basins.verify import verify_case
+from basins.model.network import features, hessian, loss
+from basins.constructions.prop4 import analyse_point, construct_prop4
+from basins.verification.verify import verify_case
 
 N, WIDTH = 420, 100          # m·(N − 2m) = 22000: above the threshold of the large path
 

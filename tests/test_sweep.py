@@ -1,4 +1,4 @@
-"""Tests of basins.sweep: Table 1 as data, classification, the sweep over widths."""
+"""Tests of basins.landscape.sweep: Table 1 as data, classification, the sweep over widths."""
 
 import json
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from basins.errors import InvalidArgument
-from basins.sweep import SWEEP_SCHEMA, TABLE1, classify, paper_prediction, sweep, sweep_data
+from basins.landscape.sweep import SWEEP_SCHEMA, TABLE1, classify, paper_prediction, sweep, sweep_data
 
 
 def test_table1_entries_are_the_papers():
@@ -115,7 +115,7 @@ def test_cli_sweep(tmp_path):
 
 
 def test_sweep_piecewise_linear_matches_table1_row2():
-    from basins.construct import CONSTRUCTIONS
+    from basins.constructions.choose import CONSTRUCTIONS
     if not any(CONSTRUCTIONS[k][0].__name__ == "construct_theorem7" for k in CONSTRUCTIONS):
         pytest.skip("Theorem 7 construction not registered")
     # Table 1, row 2 / Theorem 7: basins exist for 2m + 1 ≤ N, i.e. m ≤ 2 when N = 5; none at m = N
@@ -126,8 +126,8 @@ def test_sweep_piecewise_linear_matches_table1_row2():
 
 def test_a_case_of_another_activation_does_not_count(monkeypatch):
     # Theorem 4 designs its own σ: its basins are not basins of the activation swept
-    from basins.construct import CONSTRUCTIONS
-    from basins.prop4 import construct_prop4
+    from basins.constructions.choose import CONSTRUCTIONS
+    from basins.constructions.prop4 import construct_prop4
 
     def designs_swish(act, x=None, width=1, seed=0, **kw):
         return construct_prop4("swish", x, width=width, seed=seed)

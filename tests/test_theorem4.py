@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from basins.activations import Activation, as_activation, parse_expression
-from basins.case import Case
+from basins.activations.core import Activation, as_activation, parse_expression
+from basins.io.case import Case
 from basins.errors import InvalidArgument, NotApplicable
-from basins.network import features
-from basins.ppoly import PiecewisePolynomial, from_expr
-from basins.theorem4 import construct_theorem4, design_activation, hermite_quintic
-from basins.verify import verify_case
+from basins.model.network import features
+from basins.activations.ppoly import PiecewisePolynomial, from_expr
+from basins.constructions.theorem4 import construct_theorem4, design_activation, hermite_quintic
+from basins.verification.verify import verify_case
 
 T = sp.Symbol("t", real=True)
 

@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from basins.cli import main
-from basins.construct import CONSTRUCTIONS, construct
+from basins.constructions.choose import CONSTRUCTIONS, construct
 from basins.errors import InvalidArgument, NotApplicable
-from basins.theorem5 import flat_path, refuse_if_homogeneous
+from basins.constructions.theorem5 import flat_path, refuse_if_homogeneous
 
 HOMOGENEOUS = ["relu", "leaky_relu", "abs", "linear", "Max(t/3, -2*t)"]
 

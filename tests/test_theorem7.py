@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
-from basins.pieces import NOT_MINIMUM, STRICT, analyse_pieces, exact_point, on_nonsmooth_point
-from basins.theorem7 import activation_shape, check_data, construct_theorem7, default_x
-from basins.verify import verify_case
+from basins.verification.pieces import NOT_MINIMUM, STRICT, analyse_pieces, exact_point, on_nonsmooth_point
+from basins.constructions.theorem7 import activation_shape, check_data, construct_theorem7, default_x
+from basins.verification.verify import verify_case
 
 RADII = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 
@@ -68,7 +68,7 @@ def test_four_sign_cases_verify(text, m):
     # pattern 2i: z_i = σ(w_i x) has exactly its first 2i entries non-zero, in exact arithmetic
     X = [F(a) for a in case.details["exact"]["x"]]
     W = [F(a) for a in case.details["exact"]["w"]]
-    from basins.activations import as_activation
+    from basins.activations.core import as_activation
     pl = as_activation(text).piecewise_linear
     bps = [F(str(b)) for b in pl.breakpoints]
     pcs = [(F(str(s)), F(str(c))) for s, c in pl.pieces]
@@ -163,7 +163,7 @@ def test_pieces_detects_descent():
 
 
 def test_pieces_too_many_is_undecided():
-    from basins.pieces import UNDECIDED
+    from basins.verification.pieces import UNDECIDED
     res = analyse_pieces("Max(0, t - 1) - Max(0, t - 3)", [2, "7/4", "3/2", "5/4", 1],
                          ["4/3", "11/12", "1/2", "1/4", -72], [1, 1], ["2/3", 1], max_pieces=2)
     assert res.status == UNDECIDED and "max_pieces=2" in res.reason
@@ -197,7 +197,7 @@ def test_case_roundtrip_verifies_from_file(tmp_path):
     case = construct_theorem7("Min(0, t + 2)", width=2)
     path = tmp_path / "t7.json"
     case.save(path)
-    from basins.case import load_case
+    from basins.io.case import load_case
     back = load_case(path)
     ver = verify_case(back, samples=100, radii=RADII)
     assert ver.passed

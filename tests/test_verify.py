@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from basins.case import Witness
+from basins.io.case import Witness
 from basins.errors import InvalidArgument
-from basins.network import hessian
-from basins.prop4 import construct_prop4
-from basins.verify import VERIFIED, verify_case
+from basins.model.network import hessian
+from basins.constructions.prop4 import construct_prop4
+from basins.verification.verify import VERIFIED, verify_case
 
 X6 = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 

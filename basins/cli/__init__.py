@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from ._common import main
+from basins.cli._common import main
 
 __all__ = ["main"]
 

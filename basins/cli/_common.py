@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import click
 
-from .. import __version__
-from ..errors import BasinsError, NotApplicable
+from basins import __version__
+from basins.errors import BasinsError, NotApplicable
 
 __all__ = ["main", "handle_errors", "float_list", "emit_json", "json_option"]
 

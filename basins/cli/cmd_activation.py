@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..activations import REGISTRY, as_activation
-from ._common import emit_json, handle_errors, json_option, main
+from basins.activations.core import REGISTRY, as_activation
+from basins.cli._common import emit_json, handle_errors, json_option, main
 
 
 @main.command("activation")

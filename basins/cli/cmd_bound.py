@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ..bounds import DEFAULT_RTOL, case_value_identity
-from ..case import load_case
-from ._common import emit_json, handle_errors, json_option, main
+from basins.oracles.bounds import DEFAULT_RTOL, case_value_identity
+from basins.io.case import load_case
+from basins.cli._common import emit_json, handle_errors, json_option, main
 
 
 @main.command("bound")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..case import load_case
-from ..certify import certify_case
-from ._common import emit_json, handle_errors, json_option, main
+from basins.io.case import load_case
+from basins.certification.smooth import certify_case
+from basins.cli._common import emit_json, handle_errors, json_option, main
 
 
 @main.command("certify")

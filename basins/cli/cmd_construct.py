@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..errors import NotApplicable
-from ..construct import CONSTRUCTIONS, choose, construct
-from ..report import format_case, format_verification
-from ..verify import DEFAULT_RADII, verify_case
-from ._common import emit_json, float_list, handle_errors, json_option, main
+from basins.errors import NotApplicable
+from basins.constructions.choose import CONSTRUCTIONS, choose, construct
+from basins.cli.report import format_case, format_verification
+from basins.verification.verify import DEFAULT_RADII, verify_case
+from basins.cli._common import emit_json, float_list, handle_errors, json_option, main
 
 DEFAULT_X = "0.1,2,3"
 

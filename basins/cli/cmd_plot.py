@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..plot import PLANES, plot_file
-from ._common import emit_json, float_list, handle_errors, json_option, main
+from basins.plot.figures import PLANES, plot_file
+from basins.cli._common import emit_json, float_list, handle_errors, json_option, main
 
 
 def _box(name: str, text: str | None) -> list[float] | None:

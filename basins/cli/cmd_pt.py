@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import emit_json, handle_errors, json_option, main
 
 
 #: Above this many weights and inputs, --json leaves the exact generator out of stdout (it stays in -o files).
@@ -26,11 +26,11 @@ def _int_list(name: str, text: str) -> list[int]:
 
 
 def _load_case(ref: str) -> Any:
-    from ..case import load_case
+    from basins.io.case import load_case
     if os.path.exists(ref) or os.sep in ref or ref.endswith(".json"):
         return load_case(ref)
     try:
-        from .. import cases  # type: ignore[attr-defined]  # shipped cases (installed package only)
+        from basins import cases  # type: ignore[attr-defined]  # shipped cases (installed package only)
     except ImportError:
         return load_case(ref)
     return cases.load(ref)
@@ -76,8 +76,8 @@ def _summary_search(r: Any) -> str:
 def _check_file(path: str, as_json: bool) -> None:
     import json
 
-    from ..errors import CaseFormatError, VerificationFailed
-    from ..pt import check_path
+    from basins.errors import CaseFormatError, VerificationFailed
+    from basins.landscape.pt import check_path
     try:
         with open(path, encoding="utf-8") as fh:
             record = json.load(fh)
@@ -129,9 +129,9 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, d
     decreasing path from a perturbed point, else report "blocked" with the
     best barrier found.
     """
-    from ..assumptions import check_assumption2, full_rank_reachability
-    from ..barrier import search_path
-    from ..pt import decreasing_path, random_problem
+    from basins.landscape.assumptions import check_assumption2, full_rank_reachability
+    from basins.landscape.barrier import search_path
+    from basins.landscape.pt import decreasing_path, random_problem
 
     if check_file is not None:
         _check_file(check_file, as_json)
@@ -170,7 +170,7 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, d
                            "reachability": None if reach is None else reach.to_dict()}
     if output:
         import json as _json
-        from ..case import write_json_atomic
+        from basins.io.case import write_json_atomic
         write_json_atomic(output, _json.dumps(data, allow_nan=False, ensure_ascii=False))
     if as_json:
         if "perturbed_weights" in data["generator"] and path.network.n_params + path.X.size > _STDOUT_NUMBERS:

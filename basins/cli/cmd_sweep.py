@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import emit_json, handle_errors, json_option, main
 
 
 def format_sweep(s: dict) -> str:
@@ -43,8 +43,8 @@ def format_sweep(s: dict) -> str:
 def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, scheduler: str | None,
               samples: int, output: str | None, as_json: bool) -> None:
     """Attempt the constructions at widths m = 1..N; print the widths with and without bad basins."""
-    from ..progress import Progress
-    from ..sweep import sweep
+    from basins.cli.progress import Progress
+    from basins.landscape.sweep import sweep
 
     with Progress(N * trials, "sweep") as bar:   # drawn on stderr only when it is a terminal
         result = sweep(activation, N, trials=trials, seed=seed, workers=workers, scheduler=scheduler,

@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from ..case import load_case
-from ..progress import Progress
-from ..report import format_verification
-from ..verify import DEFAULT_RADII, verify_case
-from ._common import emit_json, handle_errors, json_option, main
+from basins.io.case import load_case
+from basins.cli.progress import Progress
+from basins.cli.report import format_verification
+from basins.verification.verify import DEFAULT_RADII, verify_case
+from basins.cli._common import emit_json, handle_errors, json_option, main
 
 
 @main.command("verify")
@@ -31,7 +31,7 @@ def verify_cmd(case_file: str, samples: int, seed: int, rigorous: bool, as_json:
     """
     case = load_case(case_file)
     if rigorous:
-        from ..certify import verify_rigorous
+        from basins.certification.smooth import verify_rigorous
 
         res = verify_rigorous(case)
         if as_json:

@@ -1,0 +1,124 @@
+"""One entry for every construction: ``construct(activation, theorem=...)``.
+
+``theorem`` names the result to follow; ``"auto"`` chooses what applies and
+records the choice and its reason in ``case.details["chosen"]``:
+
+1. a positively homogeneous σ is refused (Theorem 5: no basin at any width);
+2. a piecewise-linear σ gets Theorem 7 (σ″ = 0 defeats Proposition 4);
+3. Theorem 6 when its hypotheses hold (σ(0), σ′(0), σ″(0) ≠ 0, m = 1, w free,
+   N ≥ 3);
+4. otherwise Proposition 4 (with a search for w unless w is given).
+
+Theorem 4 designs its own σ and is never chosen automatically.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from basins.activations.core import Activation, as_activation
+from basins.io.case import Case
+from basins.errors import InvalidArgument, NotApplicable
+from basins.constructions.prop4 import construct_prop4
+from basins.constructions.theorem4 import construct_theorem4
+from basins.constructions.theorem5 import refuse_if_homogeneous
+from basins.constructions.theorem6 import check_theorem6, construct_theorem6
+from basins.constructions.theorem7 import construct_theorem7
+
+__all__ = ["construct", "choose", "explain_choice", "CONSTRUCTIONS"]
+
+#: theorem key -> (construction, one-line description).  Other modules add theirs.
+CONSTRUCTIONS: dict[str, tuple[Callable[..., Case], str]] = {
+    "prop4": (construct_prop4, "Proposition 4: any C² σ, given or searched w, m < N"),
+    "4": (construct_theorem4, "Theorem 4: design a C² σ (piecewise quintic Hermite) for any x and m < N"),
+    "6": (construct_theorem6, "Theorem 6: one neuron at w = 0 when σ(0), σ′(0), σ″(0) ≠ 0"),
+    "7": (construct_theorem7, "Theorem 7: piecewise-linear σ with σ(0) = σ′(0) = 0, pattern construction"),
+}
+
+
+def _size(value: Any) -> int | None:
+    if value is None:
+        return None
+    try:
+        return len(value)
+    except TypeError:
+        return 1
+
+
+def choose(activation: Activation | str, **kwargs: Any) -> tuple[str, str]:
+    """The construction that applies to σ (and the options), with the reason.
+
+    Raises NotApplicable for a positively homogeneous σ (Theorem 5).
+
+    References
+    ----------
+    Li, Ding & Sun, Theorems 5, 6, 7 and Proposition 4 (papers/002).
+
+    Examples
+    --------
+    >>> choose("swish")[0], choose("softplus")[0], choose("Max(0, t - 1)")[0]
+    ('prop4', '6', '7')
+    """
+    act = as_activation(activation)
+    refuse_if_homogeneous(act)
+    if act.piecewise_linear is not None:
+        return "7", ("σ is piecewise linear, so σ″ = 0 and condition 2 of Proposition 4 fails; "
+                     "Theorem 7 (pattern construction) is the result for piecewise-linear σ")
+    width, w, v, x = kwargs.get("width"), kwargs.get("w"), kwargs.get("v"), kwargs.get("x")
+    if width not in (None, 1) or w is not None or _size(v) not in (None, 1):
+        why6 = "Theorem 6 needs a single neuron with w free (m = 1, no --w)"
+    elif _size(x) is not None and _size(x) < 3:  # type: ignore[operator]
+        why6 = "Theorem 6 needs N ≥ 3 samples"
+    else:
+        try:
+            vals = check_theorem6(act)
+        except NotApplicable as exc:
+            why6 = f"Theorem 6 does not apply ({exc.hypothesis} fails)"
+        else:
+            return "6", ("σ is C² at 0 with " + ", ".join(f"{k} = {val}" for k, val in vals.items())
+                         + " all non-zero and m = 1: Theorem 6 (one neuron at w = 0, then Proposition 4)")
+    search = "" if w is not None else ", with a seeded search for w"
+    return "prop4", f"{why6}; Proposition 4 applies to any σ that is C² near the pre-activations{search}"
+
+
+def explain_choice(activation: Activation | str) -> dict[str, Any]:
+    """What basins decides about σ and which construction ``auto`` would use, as JSON-ready data.
+
+    Examples
+    --------
+    >>> explain_choice("relu")["construction"]
+    'none (Theorem 5)'
+    """
+    act = as_activation(activation)
+    props = act.properties()
+    try:
+        key, why = choose(act)
+        text = f"{key}: {CONSTRUCTIONS[key][1]}"
+    except NotApplicable as exc:
+        key, text, why = None, f"none ({exc.theorem})", str(exc)
+    return {"activation": act.text, "name": act.name, "properties": props, "key": key,
+            "construction": text, "why": why}
+
+
+def construct(activation: Activation | str | None, theorem: str = "auto", **kwargs: Any) -> Case:
+    """Run the construction ``theorem`` (or the one that applies, for "auto").
+
+    The choice and its reason are stored in ``case.details["chosen"]``.
+    ``activation`` is None for Theorem 4 (which designs σ) and only there.
+
+    References
+    ----------
+    Li, Ding & Sun, Proposition 4 and Theorems 4–7 (papers/002).
+    """
+    if activation is None and theorem == "4":      # Theorem 4 designs σ itself
+        case = construct_theorem4(None, **kwargs)
+        return case.with_(details={**case.details, "chosen": {"theorem": "4", "why": "chosen by the caller"}})
+    act = as_activation(activation)
+    if theorem == "auto":
+        key, why = choose(act, **kwargs)
+    elif theorem in CONSTRUCTIONS:
+        key, why = theorem, "chosen by the caller"
+    else:
+        raise InvalidArgument(f"theorem={theorem!r} is not one of: auto, {', '.join(CONSTRUCTIONS)}")
+    case = CONSTRUCTIONS[key][0](act, **kwargs)
+    return case.with_(details={**case.details, "chosen": {"theorem": key, "why": why}})

@@ -1,0 +1,266 @@
+"""Cases: one data set, activation and point, with what was proved about it.
+
+A :class:`Case` is a frozen dataclass.  Its JSON form (SPEC §10) is written
+and read only by :meth:`Case.to_json` and :meth:`Case.from_json`, with a
+schema version; every number that defines the case is stored twice, as a
+plain float and as ``float.hex`` (exact), and reading checks that the two
+agree.  A round trip is exact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+import numpy as np
+
+from basins.activations.core import Activation, as_activation
+from basins.errors import ActivationError, CaseFormatError
+
+__all__ = ["SCHEMA", "Witness", "Case", "write_json_atomic", "load_case"]
+
+#: Version tag of the case file format.
+SCHEMA = "basins.case/1"
+
+_VECTORS = ("x", "y", "v", "w")
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A point of strictly lower loss than the case's point."""
+
+    v: tuple[float, ...]
+    w: tuple[float, ...]
+    loss: float
+
+
+@dataclass(frozen=True)
+class Case:
+    """A certified or numerically verified bad basin (or a candidate one).
+
+    Attributes
+    ----------
+    activation : Activation
+    x, y : tuple of float
+        Inputs and targets, length N.
+    v, w : tuple of float
+        Output and hidden weights of the point, length m.
+    theorem : str
+        The result the construction follows ("Proposition 4", ...).
+    loss : float
+        E(v, w) at construction (float64; verification recomputes it).
+    witness : Witness or None
+        A point of strictly lower loss.
+    details : mapping
+        What the construction chose and checked (a, M, conditions, margins...).
+    verification, certificate : mapping or None
+        Results of :func:`basins.verification.verify.verify_case` and of a certificate.
+    """
+
+    activation: Activation
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    v: tuple[float, ...]
+    w: tuple[float, ...]
+    theorem: str
+    loss: float
+    witness: Witness | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
+    verification: Mapping[str, Any] | None = None
+    certificate: Mapping[str, Any] | None = None
+    name: str = ""
+
+    @property
+    def m(self) -> int:
+        return len(self.w)
+
+    @property
+    def N(self) -> int:
+        return len(self.x)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(x, y, v, w) as float64 arrays."""
+        return tuple(np.array(getattr(self, k), dtype=float) for k in _VECTORS)  # type: ignore[return-value]
+
+    def with_(self, **changes: Any) -> "Case":
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------- JSON --
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "schema": SCHEMA,
+            "name": self.name,
+            "theorem": self.theorem,
+            "activation": self.activation.text,
+            "activation_name": self.activation.name,
+            "N": self.N,
+            "m": self.m,
+        }
+        for k in _VECTORS:
+            d[k] = [float(a) for a in getattr(self, k)]
+        d["loss"] = float(self.loss)
+        d["witness"] = None if self.witness is None else {
+            "v": list(self.witness.v), "w": list(self.witness.w), "loss": float(self.witness.loss)}
+        exact: dict[str, Any] = {k: [float(a).hex() for a in getattr(self, k)] for k in _VECTORS}
+        exact["loss"] = float(self.loss).hex()
+        if self.witness is not None:
+            exact["witness"] = {
+                "v": [float(a).hex() for a in self.witness.v],
+                "w": [float(a).hex() for a in self.witness.w],
+                "loss": float(self.witness.loss).hex(),
+            }
+        d["exact"] = exact
+        d["details"] = _jsonable(self.details)
+        d["verification"] = None if self.verification is None else _jsonable(self.verification)
+        d["certificate"] = None if self.certificate is None else _jsonable(self.certificate)
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The case as JSON text (schema :data:`SCHEMA`)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, source: str = "case") -> "Case":
+        if not isinstance(d, Mapping):
+            raise CaseFormatError(f"{source}: a case is a JSON object, not {type(d).__name__}")
+        schema = d.get("schema")
+        if schema != SCHEMA:
+            raise CaseFormatError(f"{source}: schema={schema!r} is not {SCHEMA!r}")
+        for key in ("activation", "theorem", "loss", *_VECTORS):
+            if key not in d:
+                raise CaseFormatError(f"{source}: missing key {key!r}")
+        try:
+            act = Activation.from_text(d["activation"], argument=f"{source}: activation")
+        except ActivationError as exc:
+            raise CaseFormatError(str(exc)) from None
+        if d.get("activation_name"):
+            act = Activation(str(d["activation_name"]), act.expr, act.meta)
+        exact = d.get("exact") or {}
+        if not isinstance(exact, Mapping):
+            raise CaseFormatError(f"{source}: 'exact' must be an object")
+        vec = {k: _read_vector(d[k], exact.get(k), f"{source}: {k}") for k in _VECTORS}
+        n, m = len(vec["x"]), len(vec["w"])
+        if len(vec["y"]) != n or len(vec["v"]) != m or n == 0 or m == 0:
+            raise CaseFormatError(
+                f"{source}: lengths x={n}, y={len(vec['y'])}, v={len(vec['v'])}, w={m} are inconsistent")
+        for key, expected in (("N", n), ("m", m)):
+            if key in d and d[key] != expected:
+                raise CaseFormatError(f"{source}: {key}={d[key]!r} but the vectors give {expected}")
+        loss = _read_scalar(d["loss"], exact.get("loss"), f"{source}: loss")
+        witness = None
+        if d.get("witness") is not None:
+            wd = d["witness"]
+            wx = exact.get("witness") or {}
+            if not isinstance(wd, Mapping) or not all(k in wd for k in ("v", "w", "loss")):
+                raise CaseFormatError(f"{source}: witness must have v, w and loss")
+            wv = _read_vector(wd["v"], wx.get("v"), f"{source}: witness.v")
+            ww = _read_vector(wd["w"], wx.get("w"), f"{source}: witness.w")
+            if len(wv) != len(ww):
+                raise CaseFormatError(f"{source}: witness v and w have different lengths")
+            if len(ww) != m:
+                raise CaseFormatError(f"{source}: the witness has {len(ww)} neurons but the point has m = {m}; "
+                                      "a witness must lie in the same parameter space")
+            witness = Witness(wv, ww, _read_scalar(wd["loss"], wx.get("loss"), f"{source}: witness.loss"))
+        for key in ("details", "verification", "certificate"):
+            if d.get(key) is not None and not isinstance(d[key], Mapping):
+                raise CaseFormatError(f"{source}: {key} must be an object")
+        return cls(
+            activation=act, theorem=str(d["theorem"]), loss=loss, witness=witness,
+            details=dict(d.get("details") or {}), verification=d.get("verification"),
+            certificate=d.get("certificate"), name=str(d.get("name") or ""), **vec,
+        )
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "case") -> "Case":
+        """Read a case from JSON text; malformed input raises CaseFormatError."""
+        try:
+            d = json.loads(text)
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise CaseFormatError(f"{source}: not valid JSON ({exc})") from None
+        return cls.from_dict(d, source=source)
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the JSON atomically (all or nothing)."""
+        write_json_atomic(path, self.to_json())
+
+
+def load_case(path: str | os.PathLike) -> Case:
+    """Read a case file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise CaseFormatError(f"case file {os.fspath(path)!r} cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CaseFormatError(f"case file {os.fspath(path)!r} is not UTF-8 text") from None
+    return Case.from_json(text, source=os.fspath(path))
+
+
+def write_json_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".basins-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            if not text.endswith("\n"):
+                fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _read_scalar(value: Any, exact: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CaseFormatError(f"{where}={value!r} is not a number")
+    f = float(value)
+    if exact is not None:
+        try:
+            e = float.fromhex(exact) if isinstance(exact, str) else None
+        except (ValueError, OverflowError):
+            e = None
+        if e is None:
+            raise CaseFormatError(f"{where}: exact value {exact!r} is not a float.hex string")
+        if e != f and not (math.isnan(e) and math.isnan(f)):
+            raise CaseFormatError(f"{where}: plain value {f!r} and exact value {exact} disagree")
+        f = e
+    if not math.isfinite(f):
+        raise CaseFormatError(f"{where}={f!r} is not finite")
+    return f
+
+
+def _read_vector(values: Any, exact: Any, where: str) -> tuple[float, ...]:
+    if not isinstance(values, list):
+        raise CaseFormatError(f"{where} must be a list of numbers")
+    if exact is not None and (not isinstance(exact, list) or len(exact) != len(values)):
+        raise CaseFormatError(f"{where}: exact values do not match the plain ones in length")
+    ex = exact if exact is not None else [None] * len(values)
+    return tuple(_read_scalar(a, e, f"{where}[{i}]") for i, (a, e) in enumerate(zip(values, ex)))
+
+
+def _jsonable(obj: Any) -> Any:
+    """Plain JSON data from nested mappings, sequences, numpy scalars and sympy numbers."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else str(f)
+    if obj is None or isinstance(obj, str):
+        return obj
+    return str(obj)

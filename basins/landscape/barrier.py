@@ -1,0 +1,497 @@
+"""Narrow networks: search for a strictly decreasing path, or the lowest barrier found.
+
+From a small perturbation θ_0 of a case's point θ̃ (1-hidden-layer scalar
+network, SPEC §0) the search
+
+1. follows gradient descent with backtracking (every accepted step lowers E,
+   and E is checked densely along every segment).  If it reaches a loss below
+   E(θ̃) the path is returned with status "path";
+2. otherwise (descent fell back into the basin) it builds a path from θ_0 to
+   the case's witness (a point of lower loss) by the simplified string method
+   (a nudged elastic band without springs: images descend the gradient and are
+   re-spaced to equal arc length, then the string is refined and its highest
+   point relaxed orthogonally to it), also one to the end of a descent from
+   the witness followed by that descent backwards, keeps the best of these
+   and the straight segment, and reports status "blocked" with the barrier
+   max_path E − E(θ_0) of the path found and the path itself.
+
+The barrier of a path found is an *upper bound* on the minimax barrier between
+θ_0 and the witness (the lowest possible maximum over all paths); it is
+computed from ΔE relative to θ̃ without cancellation
+(:func:`basins.verification.sampling.delta_losses`) on a dense sampling of the polyline, so
+it is "verified numerically", not certified.  A strict local minimum can have
+no strictly decreasing path *starting at it*; after a perturbation a path may
+start downhill (into the basin), which is why the barrier is measured from
+E(θ_0).  When the width m ≥ N, the wide construction of :mod:`basins.landscape.pt`
+(Theorem 2) is used instead and always yields a path.
+
+Results are written in the ``basins.path/1`` schema documented in
+:mod:`basins.landscape.pt`.
+
+References
+----------
+D. Li, T. Ding, R. Sun, *On the Benefit of Width for Neural Networks:
+Disappearance of Basins*: Definition 2 (Property PT), Definition 3 (basin),
+Proposition 1 (PT ⇒ no basin), Theorems 2, 4, 6, 7 and Proposition 4.
+W. E, W. Ren, E. Vanden-Eijnden, *Simplified and improved string method*,
+J. Chem. Phys. 126 (2007).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from basins.activations.core import Activation, as_activation
+from basins.io.case import Case, write_json_atomic
+from basins.errors import InvalidArgument
+from basins.landscape.pt import PATH_SCHEMA, PTPath, hex_array, wide_path
+from basins.verification.sampling import delta_losses
+
+__all__ = ["PathSearch", "search_path", "path_losses", "check_strictly_decreasing"]
+
+
+@dataclass(frozen=True)
+class PathSearch:
+    """Outcome of :func:`search_path` for a narrow network.
+
+    Attributes
+    ----------
+    status : str
+        "path" (strictly decreasing path to a loss below E(θ̃)) or "blocked".
+    kind : str
+        "descent" (the path is the descent) or "barrier" (string / segment to the witness).
+    case_loss, start_loss : float
+        E(θ̃) and E(θ_0).
+    points : ndarray (K, 2m)
+        Vertices of the polyline, θ = (v, w).
+    lambdas, losses : ndarray
+        Normalised arc length of the dense samples along the polyline and E there.
+    barrier : float or None
+        max E along the path − E(θ_0) for a blocked search.
+    descent_end_loss : float
+        Where the descent from θ_0 stopped.
+    """
+
+    status: str
+    kind: str
+    activation: Activation
+    x: np.ndarray
+    y: np.ndarray
+    case_loss: float
+    start: np.ndarray
+    start_loss: float
+    perturbation: float
+    points: np.ndarray
+    lambdas: np.ndarray
+    losses: np.ndarray
+    barrier: float | None
+    descent_end_loss: float
+    strictly_decreasing: bool
+    details: dict = field(default_factory=dict)
+
+    @property
+    def end_loss(self) -> float:
+        return float(self.losses[-1])
+
+    @property
+    def max_loss(self) -> float:
+        return float(np.max(self.losses))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``basins.path/1`` record (see :mod:`basins.landscape.pt`)."""
+        m = self.points.shape[1] // 2
+        at = float(self.lambdas[int(np.argmax(self.losses))])
+        return {
+            "schema": PATH_SCHEMA,
+            "kind": self.kind,
+            "status": self.status,
+            "theorem": self.details.get("theorem", ""),
+            "network": {"widths": [1, m, 1], "activations": [self.activation.text]},
+            "N": int(self.x.size),
+            "lambdas": self.lambdas.tolist(),
+            "losses": self.losses.tolist(),
+            "predicted": None,
+            "start_loss": self.start_loss,
+            "end_loss": self.end_loss,
+            "case_loss": self.case_loss,
+            "infimum": None,
+            "strictly_decreasing": self.strictly_decreasing,
+            "unresolved_steps": 0,
+            "rounding_floor": None,
+            "perturbation": {"delta": self.perturbation, "size": float(np.linalg.norm(self.start - self.points[0]))
+                             if self.kind == "barrier" else self.perturbation, "sigma_min": None, "layers": [1, 2]},
+            "barrier": None if self.barrier is None else {
+                "value": self.barrier, "max_loss": self.max_loss, "at": at,
+                "meaning": "max E along the path found (sampled densely) − E(start): an upper bound on the "
+                           "minimax barrier, up to the sampling of each segment"},
+            "descent_end_loss": self.descent_end_loss,
+            "verification": "verified numerically",
+            "details": self.details,
+            "generator": {"formula": "polyline through the points θ = (v, w)", "changed_layer": None,
+                          "x": hex_array(self.x), "y": hex_array(self.y),
+                          "points": [hex_array(p) for p in self.points],
+                          "points_float": self.points.tolist()},
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
+
+    def save(self, path: str) -> None:
+        write_json_atomic(path, self.to_json())
+
+
+# ----------------------------------------------------------------- kernels --
+
+_EVALUATORS: dict[int, tuple[Activation, Any, Any]] = {}
+
+
+def _evaluators(act: Activation) -> tuple[Any, Any]:
+    """σ and σ′ as numpy callables, looked up once per Activation object (hashing one is costly)."""
+    hit = _EVALUATORS.get(id(act))
+    if hit is None or hit[0] is not act:
+        if len(_EVALUATORS) > 32:
+            _EVALUATORS.clear()
+        hit = _EVALUATORS[id(act)] = (act, act.numpy(0), act.numpy(1))
+    return hit[1], hit[2]
+
+
+def _loss_grad(act: Activation, x: np.ndarray, y: np.ndarray, thetas: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """E and ∇E for K points θ (K, 2m) at once; shapes (K,) and (K, 2m)."""
+    m = thetas.shape[1] // 2
+    v, w = thetas[:, :m], thetas[:, m:]
+    U = w[:, :, None] * x[None, None, :]
+    f0, f1 = _evaluators(act)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Z = f0(U)
+        Z1 = f1(U) * x[None, None, :]
+        r = np.einsum("ki,kij->kj", v, Z) - y[None, :]
+        E = np.einsum("kj,kj->k", r, r)
+        gv = 2.0 * np.einsum("kij,kj->ki", Z, r)
+        gw = 2.0 * v * np.einsum("kij,kj->ki", Z1, r)
+    return E, np.hstack([gv, gw])
+
+
+def path_losses(activation: Activation | str, x: Any, y: Any, base: Any, points: Any) -> np.ndarray:
+    """ΔE = E(θ) − E(base) at each row θ of ``points`` (K, 2m), without cancellation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = path_losses("linear", [1.0, 2.0], [0.0, 0.0], [1.0, 1.0], [[2.0, 1.0]])
+    >>> float(d[0])      # E(2, 1) − E(1, 1) = (4 + 16) − (1 + 4)
+    15.0
+    """
+    act = as_activation(activation)
+    base = np.asarray(base, dtype=float)
+    P = np.atleast_2d(np.asarray(points, dtype=float))
+    m = base.size // 2
+    return delta_losses(act, x, y, base[:m], base[m:], P[:, :m] - base[:m], P[:, m:] - base[m:], workers=1)
+
+
+def check_strictly_decreasing(losses: Any, *, tol: float = 0.0) -> bool:
+    """True when every consecutive pair of ``losses`` decreases by more than ``tol``.
+
+    Examples
+    --------
+    >>> check_strictly_decreasing([3.0, 2.0, 1.0]), check_strictly_decreasing([3.0, 3.0, 1.0])
+    (True, False)
+    """
+    a = np.asarray(losses, dtype=float)
+    if a.ndim != 1 or a.size < 2:
+        raise InvalidArgument(f"losses with shape {a.shape} must be a 1-D sequence of at least 2 numbers")
+    return bool(np.all(np.diff(a) < -tol))
+
+
+def _arc_length(points: np.ndarray) -> tuple[np.ndarray, float]:
+    """Lengths of the polyline's segments and the total used to normalise the arc length (1 if 0)."""
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    return seg, float(np.sum(seg)) or 1.0
+
+
+def _densify(points: np.ndarray, per_segment: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dense samples along the polyline and their normalised arc length."""
+    seg, total = _arc_length(points)
+    out, lam = [points[:1]], [np.zeros(1)]
+    acc = 0.0
+    for k in range(len(points) - 1):
+        t = np.linspace(0.0, 1.0, per_segment + 1)[1:]
+        seg_pts = points[k][None, :] + t[:, None] * (points[k + 1] - points[k])[None, :]
+        seg_pts[-1] = points[k + 1]         # the vertices themselves, exactly
+        out.append(seg_pts)
+        lam.append((acc + t * seg[k]) / total)
+        acc += seg[k]
+    return np.vstack(out), np.concatenate(lam)
+
+
+def _at_arc_length(points: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
+    """The points of the polyline at normalised arc length λ ∈ [0, 1] (the parametrisation of
+    :func:`_densify`: λ = (length of the segments before k + t · |segment k|) / total length).
+
+    Examples
+    --------
+    >>> P = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 3.0]])
+    >>> D, lam = _densify(P, 4)
+    >>> bool(np.allclose(_at_arc_length(P, lam), D, rtol=0, atol=1e-15))
+    True
+    """
+    seg, total = _arc_length(points)
+    lam = np.asarray(lambdas, dtype=float)
+    if seg.size == 0:
+        return np.repeat(points[:1], lam.size, axis=0)
+    ends = np.cumsum(seg)                   # the same sums as _densify's running `acc`
+    starts = np.concatenate([[0.0], ends[:-1]])
+    s = lam * total
+    k = np.clip(np.searchsorted(ends, s, side="left"), 0, seg.size - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(seg[k] > 0, (s - starts[k]) / np.where(seg[k] > 0, seg[k], 1.0), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    out = points[k] + t[:, None] * (points[k + 1] - points[k])
+    out[t == 1.0] = points[k + 1][t == 1.0]    # the vertices themselves, exactly
+    return out
+
+
+def _descend(act: Activation, x: np.ndarray, y: np.ndarray, theta0: np.ndarray, target: float,
+             max_steps: int) -> list[np.ndarray]:
+    """Gradient descent with backtracking; stops below ``target`` or when stalled."""
+    pts = [theta0]
+    th = theta0
+    E0, g0 = _loss_grad(act, x, y, th[None])
+    E, g = float(E0[0]), g0[0]
+    alpha = 1e-2 / max(1.0, float(np.linalg.norm(g)))
+    for _ in range(max_steps):
+        gn = float(np.linalg.norm(g))
+        if gn == 0 or E < target:
+            break
+        while alpha > 1e-300:
+            cand = th - alpha * g
+            Ec, gc = _loss_grad(act, x, y, cand[None])
+            if float(Ec[0]) < E - 1e-4 * alpha * gn * gn:
+                break
+            alpha *= 0.5
+        else:
+            break
+        if alpha * gn < 1e-15 * (1.0 + float(np.linalg.norm(th))):
+            break
+        th, E, g = cand, float(Ec[0]), gc[0]
+        pts.append(th)
+        alpha *= 1.5
+    return pts
+
+
+def _string(act: Activation, x: np.ndarray, y: np.ndarray, S: np.ndarray, iterations: int) -> np.ndarray:
+    """Simplified string method with fixed ends, from the initial string S (images, 2m)."""
+    images = S.shape[0]
+    a, b = S[0].copy(), S[-1].copy()
+    t = np.linspace(0.0, 1.0, images)
+    alpha = np.full(images - 2, 1e-3)
+    for _ in range(iterations):
+        inner = S[1:-1]
+        E, g = _loss_grad(act, x, y, inner)
+        gn = np.linalg.norm(g, axis=1)
+        length = float(np.sum(np.linalg.norm(np.diff(S, axis=0), axis=1)))
+        step = np.minimum(alpha, 0.5 * length / images) / np.maximum(gn, 1e-300)
+        cand = inner - step[:, None] * g
+        Ec, _ = _loss_grad(act, x, y, cand)
+        ok = np.isfinite(Ec) & (Ec < E)
+        inner = np.where(ok[:, None], cand, inner)
+        alpha = np.where(ok, alpha * 1.3, alpha * 0.5)
+        S = np.vstack([a, inner, b])
+        # re-space to equal arc length
+        seg = np.linalg.norm(np.diff(S, axis=0), axis=1)
+        s = np.concatenate([[0.0], np.cumsum(seg)])
+        if s[-1] == 0:
+            break
+        s /= s[-1]
+        S = np.column_stack([np.interp(t, s, S[:, j]) for j in range(S.shape[1])])
+        S[0], S[-1] = a, b
+    return S
+
+
+def _refined_string(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndarray, a: np.ndarray,
+                    b: np.ndarray, images: int, iterations: int, max_images: int, per_segment: int
+                    ) -> tuple[np.ndarray, list[float]]:
+    """The string, refined by inserting midpoints while its barrier keeps falling by > 1 %."""
+    t = np.linspace(0.0, 1.0, images)
+    S = a[None, :] + t[:, None] * (b - a)[None, :]
+    S[0], S[-1] = a, b                      # a + 1·(b − a) need not round to b
+    history: list[float] = []
+    best_S, best_top = S, np.inf
+    while True:
+        S = _string(act, x, y, S, iterations)
+        D, _ = _densify(S, per_segment)
+        top = float(np.max(path_losses(act, x, y, base, D)))
+        history.append(top)
+        improved = top < best_top - 0.01 * abs(best_top) if np.isfinite(best_top) else True
+        if top < best_top:
+            best_S, best_top = S, top
+        if not improved or 2 * S.shape[0] - 1 > max_images:
+            return best_S, history
+        mid = 0.5 * (S[:-1] + S[1:])
+        S = np.empty((2 * S.shape[0] - 1, S.shape[1]))
+        S[0::2] = best_S
+        S[1::2] = mid
+
+
+def _relax_perpendicular(act: Activation, x: np.ndarray, y: np.ndarray, p: np.ndarray, tangent: np.ndarray,
+                         steps: int = 30) -> np.ndarray:
+    """Lower E at p by gradient steps orthogonal to ``tangent`` (with backtracking)."""
+    tau = tangent / (np.linalg.norm(tangent) or 1.0)
+    E1, g1 = _loss_grad(act, x, y, p[None])
+    E, g = float(E1[0]), g1[0]
+    alpha = 1e-2
+    for _ in range(steps):
+        d = g - (g @ tau) * tau
+        dn = float(np.linalg.norm(d))
+        if dn == 0:
+            break
+        while alpha > 1e-14:
+            cand = p - (alpha / dn) * d
+            Ec, gc = _loss_grad(act, x, y, cand[None])
+            if float(Ec[0]) < E:
+                break
+            alpha *= 0.5
+        else:
+            break
+        p, E, g = cand, float(Ec[0]), gc[0]
+        alpha *= 2.0
+    return p
+
+
+def _polish(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndarray, S: np.ndarray, rounds: int,
+            per_segment: int) -> np.ndarray:
+    """Lower the maximum of E along the polyline S: insert a vertex at the highest point of a
+    chord, or move the highest vertex, and relax it orthogonally to the path."""
+    S = S.copy()
+    for _ in range(rounds):
+        D, _ = _densify(S, per_segment)
+        dl = path_losses(act, x, y, base, D)
+        k = int(np.argmax(dl))
+        seg, r = divmod(k - 1, per_segment) if k > 0 else (0, per_segment - 1)
+        if k == 0 or k == len(dl) - 1:
+            break
+        if r == per_segment - 1:            # the maximum sits on vertex seg + 1
+            i = seg + 1
+            new = _relax_perpendicular(act, x, y, S[i], S[i + 1] - S[i - 1])
+            if np.array_equal(new, S[i]):
+                break
+            S[i] = new
+        else:                               # inside a chord: insert a vertex there and relax it
+            p = _relax_perpendicular(act, x, y, D[k], S[seg + 1] - S[seg])
+            S = np.vstack([S[:seg + 1], p[None, :], S[seg + 1:]])
+    return S
+
+
+# ------------------------------------------------------------------ public --
+
+def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images: int = 31,
+                iterations: int = 400, max_images: int = 61, polish: int = 300, max_steps: int = 2000,
+                per_segment: int = 16) -> PathSearch | PTPath:
+    """Search a strictly decreasing path from a perturbed case point; else report the barrier.
+
+    Parameters
+    ----------
+    case : Case
+        A 1-hidden-layer scalar network point (x, y, v, w) and its witness.
+    perturbation : float
+        Norm of the random perturbation θ_0 − θ̃ (seeded).
+    seed : int
+    images, iterations : int
+        Initial size of the string and iterations per refinement.
+    max_images : int
+        The string is refined (midpoints inserted) while its barrier falls by
+        more than 1 % and it has at most this many images.
+    polish : int
+        Rounds that lower the highest point of the string: a vertex is
+        inserted at the top of a chord (or the top vertex is moved) and
+        relaxed orthogonally to the path.
+    max_steps : int
+        Steps of the gradient descent.
+    per_segment : int
+        Dense samples per polyline segment for the loss check.
+
+    Returns
+    -------
+    PathSearch, or PTPath when m ≥ N (wide: Theorem 2's path).
+
+    Raises
+    ------
+    InvalidArgument
+        A non-positive perturbation or a too small ``images``/``per_segment``.
+
+    References
+    ----------
+    Li, Ding & Sun, Definition 2, Proposition 1, Theorem 2; Proposition 4 and
+    Theorems 4, 6, 7 for the cases that must come out blocked.
+
+    Examples
+    --------
+    >>> from basins.constructions.choose import construct
+    >>> r = search_path(construct("swish", x=[0.1, 2.0, 3.0], w=[1.0], v=[1.0]), iterations=100)
+    >>> r.status, r.barrier > 0
+    ('blocked', True)
+    """
+    if not (np.isfinite(perturbation) and perturbation > 0):
+        raise InvalidArgument(f"perturbation={perturbation!r} must be a positive finite number")
+    if images < 3 or per_segment < 1:
+        raise InvalidArgument(f"images={images!r} must be ≥ 3 and per_segment={per_segment!r} ≥ 1")
+    act = case.activation
+    x, y, v, w = case.arrays()
+    m, N = v.size, x.size
+    if m >= N:
+        return wide_path([1, m, 1], act, x[None, :], y[None, :], [w[:, None], v[None, :]],
+                         delta=perturbation, seed=seed)
+    theta = np.concatenate([v, w])
+    rng = np.random.default_rng(seed)
+    d = rng.standard_normal(theta.size)
+    theta0 = theta + perturbation * d / np.linalg.norm(d)
+    E_case = float(_loss_grad(act, x, y, theta[None])[0][0])
+    tol = 1e-10 * max(1.0, abs(E_case))
+    # 1. descent
+    E_start = float(_loss_grad(act, x, y, theta0[None])[0][0])
+    target = min(E_case, E_start) - tol
+    pts = np.array(_descend(act, x, y, theta0, target, max_steps))
+    dense, lam = _densify(pts, per_segment) if len(pts) > 1 else (pts, np.zeros(1))
+    dE = path_losses(act, x, y, theta, dense)
+    start_d = float(dE[0])
+    end_d = float(dE[-1])
+    details: dict[str, Any] = {"theorem": case.theorem, "case": case.name or None, "seed": seed,
+                               "descent_steps": len(pts) - 1}
+    if len(pts) > 1 and end_d < min(0.0, start_d) - tol and check_strictly_decreasing(dE):
+        return PathSearch("path", "descent", act, x, y, E_case, theta0, E_case + start_d, perturbation, pts, lam,
+                          E_case + dE, None, E_case + end_d, True, details)
+    if case.witness is None:
+        raise InvalidArgument("case has no witness, so no lower point to search a path to")
+    wit = np.concatenate([np.asarray(case.witness.v, float), np.asarray(case.witness.w, float)])
+    # 2. paths to the witness: the straight segment and the string; keep the lower maximum
+    string, history = _refined_string(act, x, y, theta, theta0, wit, images, iterations, max_images, per_segment)
+    string = _polish(act, x, y, theta, string, polish, per_segment)
+    details["string_refinements"] = [{"images": images * 2 ** k - (2 ** k - 1), "max_dE": h}
+                                     for k, h in enumerate(history)]
+    candidates = [("segment", np.vstack([theta0, wit]), per_segment * images), ("string", string, per_segment)]
+    # via the witness's own valley: a string to where gradient descent from the witness ends, then back
+    # up that descent (E there stays ≤ E(witness) < E(start)); helps when the witness is far away
+    back = np.array(_descend(act, x, y, wit, -np.inf, max_steps))
+    if len(back) > 1:
+        back = back[np.unique(np.linspace(0, len(back) - 1, min(len(back), 200)).astype(int))]
+        s2, _ = _refined_string(act, x, y, theta, theta0, back[-1], images, iterations, max_images, per_segment)
+        s2 = _polish(act, x, y, theta, s2, polish, per_segment)
+        candidates.append(("string to the witness's descent", np.vstack([s2, back[::-1][1:]]), per_segment))
+    best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
+    for name, P, k in candidates:
+        D, L = _densify(P, k)
+        dl = path_losses(act, x, y, theta, D)
+        top = float(np.max(dl))
+        details[f"{name} barrier"] = top - start_d
+        if best is None or top < best[0]:
+            best = (top, P, L, dl)
+            details["path"] = name
+    top, P, L, dl = best  # type: ignore[misc]
+    strictly = check_strictly_decreasing(dl)
+    status = "path" if strictly and float(dl[-1]) < min(0.0, start_d) - tol else "blocked"
+    return PathSearch(status, "barrier", act, x, y, E_case, theta0, E_case + start_d, perturbation, P, L,
+                      E_case + dl, top - start_d, E_case + end_d, strictly, details)

@@ -1,0 +1,368 @@
+"""Test oracles: check a user's loss, gradient, Hessian or optimizer against a known case.
+
+In the manner of scikit-learn's estimator checks, each ``check_*`` function
+takes a user's callable and a :class:`~basins.io.case.Case` (for instance one of
+the shipped certified cases, ``basins.cases.load(name)``), and raises
+:class:`~basins.errors.VerificationFailed` — naming the callable, the case
+and the property — when the callable disagrees with what is known about the
+case.  :func:`checks_for` yields the checks that apply to a case (the
+non-applicable ones are declared as data in :data:`NOT_APPLICABLE`), and
+:mod:`basins.oracles.testing` parametrizes a user's test over the shipped cases.
+
+Conventions of the callables (SPEC §0; E has no factor 1/2):
+
+* ``loss(v, w, x, y, activation) -> float``: E = ||y − Σ_i v_i σ(w_i x)||²,
+  where ``activation`` is the case's :class:`~basins.activations.Activation`
+  (``.name``, ``.text``, ``.numpy(k)``; an implementation for one fixed σ may
+  ignore it);
+* ``gradient(v, w, x, y, activation) -> (2m,)`` and
+  ``hessian(v, w, x, y, activation) -> (2m, 2m)`` in the order
+  θ = (v_1..v_m, w_1..w_m);
+* ``minimize(fun, jac, theta0) -> theta``: a local optimizer of ``fun``;
+* ``search(fun, jac, theta0) -> theta``: a global search started at ``theta0``.
+
+The reference values are computed here at 50 digits (mpmath) from the case's
+data; nothing the user computes is used as a reference.
+
+References
+----------
+Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
+Basins*, Proposition 4 and Theorem 7 (the cases are strict local minima with a
+point of lower loss); scikit-learn, ``sklearn.utils.estimator_checks``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from basins.io.case import Case
+from basins.errors import InvalidArgument, VerificationFailed
+from basins.model.network import gradient as ref_gradient
+from basins.model.network import features, gradient_mp, hessian_mp, loss_mp
+from basins.model.network import loss as ref_loss
+
+__all__ = [
+    "NOT_APPLICABLE",
+    "check_loss",
+    "check_gradient",
+    "check_hessian",
+    "check_local_optimizer",
+    "check_global_search",
+    "checks_for",
+    "is_kinked",
+]
+
+#: Checks that do not apply to a kind of case, with the reason (known failures as data).
+NOT_APPLICABLE: dict[str, dict[str, str]] = {
+    "kinked": {
+        "check_gradient": "E is not differentiable at a point where a pre-activation sits on a kink of σ",
+        "check_hessian": "E is not twice differentiable at a point where a pre-activation sits on a kink of σ",
+        "check_local_optimizer": "gradient-based optimizers do not converge reliably onto a kink of E",
+    },
+}
+
+
+def _name(obj: Any) -> str:
+    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
+
+
+def _label(case: Case) -> str:
+    return case.name or f"{case.theorem} / {case.activation.name} (m = {case.m}, N = {case.N})"
+
+
+def _fail(check: str, func: Any, case: Case, detail: str) -> VerificationFailed:
+    return VerificationFailed(f"{check}: {_name(func)} on case {_label(case)}: {detail}", check=check)
+
+
+def _call(check: str, func: Any, case: Case, *args: Any) -> Any:
+    if not callable(func):
+        raise InvalidArgument(f"{check}: {func!r} is not callable")
+    try:
+        return func(*args)
+    except Exception as exc:  # the user's code raised: that is the finding
+        raise _fail(check, func, case, f"raised {type(exc).__name__}: {exc}") from exc
+
+
+def is_kinked(case: Case) -> bool:
+    """Whether some pre-activation w_i x_j of the case sits exactly on a point where σ is not C²."""
+    from fractions import Fraction
+
+    if case.activation.is_c2:
+        return False
+    bps = case.activation.nonsmooth_points
+    if not bps:
+        return False
+    pts = {Fraction(str(b)) for b in bps if b.is_Rational}
+    return any(Fraction(wi) * Fraction(xj) in pts for wi in case.w for xj in case.x if xj != 0)
+
+
+def _arrays(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return case.arrays()
+
+
+def check_loss(loss: Callable[..., float], case: Case, *, rtol: float = 1e-9) -> None:
+    """``loss(v, w, x, y, activation)`` equals E = ||y − ŷ||² at the case's point and at its witness.
+
+    Raises
+    ------
+    VerificationFailed
+        When a value differs from the 50-digit reference by more than ``rtol``
+        (relative), or the callable raises.
+
+    Examples
+    --------
+    >>> from basins.model.network import loss
+    >>> from basins.constructions.prop4 import construct_prop4
+    >>> case = construct_prop4("swish", (0.1, 2, 3), w=[1.0], v=[1.0])
+    >>> check_loss(lambda v, w, x, y, act: loss(act, x, y, v, w), case)
+
+    References
+    ----------
+    SPEC §0 (E has no factor 1/2); Li, Ding & Sun, Proposition 4 (E = M²||a||²).
+    """
+    x, y, v, w = _arrays(case)
+    points = [("point", v, w)]
+    if case.witness is not None:
+        points.append(("witness", np.array(case.witness.v), np.array(case.witness.w)))
+    for where, pv, pw in points:
+        ref = float(loss_mp(case.activation, x, y, pv, pw, 50))
+        got = _call("check_loss", loss, case, pv.copy(), pw.copy(), x.copy(), y.copy(), case.activation)
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            raise _fail("check_loss", loss, case, f"returned {got!r}, not a number") from None
+        if not np.isfinite(got) or abs(got - ref) > rtol * max(abs(ref), 1e-300):
+            hint = " (a factor 1/2? E has none here)" if np.isclose(got, ref / 2, rtol=1e-6) else ""
+            raise _fail("check_loss", loss, case, f"at the {where}: got {got!r}, expected {ref!r}{hint}")
+
+
+def check_gradient(gradient: Callable[..., Any], case: Case, *, rtol: float = 1e-7) -> None:
+    """``gradient(v, w, x, y, activation)`` vanishes at the case's point and is right at its witness.
+
+    At the point the reference gradient is ≈ 0 (the certified critical point
+    is within ~1e-10 of it), so the user's gradient must be small on the
+    scale of the gradient at the witness; at the witness it must match the
+    50-digit reference within ``rtol`` (relative to its norm).
+
+    Raises
+    ------
+    VerificationFailed
+        With the norm found, the expected one, and the case.
+
+    References
+    ----------
+    Li, Ding & Sun, Proposition 4 (∇E = 2Jᵀr = 0 at the constructed point).
+    """
+    if is_kinked(case):
+        raise InvalidArgument(f"check_gradient: case {_label(case)}: {NOT_APPLICABLE['kinked']['check_gradient']}")
+    x, y, v, w = _arrays(case)
+    m = case.m
+    scale = 1.0
+    if case.witness is not None:
+        wv, ww = np.array(case.witness.v), np.array(case.witness.w)
+        ref = np.array([float(g) for g in gradient_mp(case.activation, x, y, wv, ww, 50)])
+        got = np.asarray(_call("check_gradient", gradient, case, wv.copy(), ww.copy(), x.copy(), y.copy(), case.activation), dtype=float)
+        if got.shape != (2 * m,):
+            raise _fail("check_gradient", gradient, case, f"returned shape {got.shape}, expected ({2 * m},)")
+        err = float(np.linalg.norm(got - ref))
+        # float64 sums of terms 2 z_ij r_j lose ε·Σ|terms|: scale by the terms, not only by their sum
+        z, z1, _ = features(case.activation, x, ww)
+        r = np.abs(wv @ z - y)
+        terms = float(np.linalg.norm(np.concatenate([2 * np.abs(z) @ r, 2 * np.abs(wv) * (np.abs(z1) @ r)])))
+        scale = max(float(np.linalg.norm(ref)), terms, 1.0)
+        if not np.all(np.isfinite(got)) or err > rtol * scale:
+            raise _fail("check_gradient", gradient, case,
+                        f"at the witness: |g − ∇E| = {err:.3g}, allowed {rtol * scale:.3g} "
+                        f"(entries {got[:4]} vs {ref[:4]}...)")
+    got = np.asarray(_call("check_gradient", gradient, case, v.copy(), w.copy(), x.copy(), y.copy(), case.activation), dtype=float)
+    if got.shape != (2 * m,):
+        raise _fail("check_gradient", gradient, case, f"returned shape {got.shape}, expected ({2 * m},)")
+    loss0 = float(loss_mp(case.activation, x, y, v, w, 50))
+    tol = 1e-7 * max(scale, np.sqrt(loss0), 1.0)
+    gn = float(np.linalg.norm(got))
+    if not np.all(np.isfinite(got)) or gn > tol:
+        raise _fail("check_gradient", gradient, case, f"at the certified critical point |g| = {gn:.3g} > {tol:.3g}")
+
+
+def check_hessian(hessian: Callable[..., Any], case: Case, *, rtol: float = 1e-7) -> None:
+    """``hessian(v, w, x, y, activation)`` is symmetric, matches ∇²E at the point and is positive definite.
+
+    Raises
+    ------
+    VerificationFailed
+        When the matrix has the wrong shape, is not symmetric, differs from
+        the 50-digit closed form, or fails a Cholesky factorisation.
+
+    References
+    ----------
+    Li, Ding & Sun, Proposition 4 (∇²E = 2JᵀJ + 2M·diag(0, v_i a·z″_i) ≻ 0).
+    """
+    if is_kinked(case):
+        raise InvalidArgument(f"check_hessian: case {_label(case)}: {NOT_APPLICABLE['kinked']['check_hessian']}")
+    x, y, v, w = _arrays(case)
+    m = case.m
+    ref = np.array(hessian_mp(case.activation, x, y, v, w, 50).tolist(), dtype=float)
+    got = np.asarray(_call("check_hessian", hessian, case, v.copy(), w.copy(), x.copy(), y.copy(), case.activation), dtype=float)
+    if got.shape != (2 * m, 2 * m):
+        raise _fail("check_hessian", hessian, case, f"returned shape {got.shape}, expected ({2 * m}, {2 * m})")
+    if not np.all(np.isfinite(got)):
+        raise _fail("check_hessian", hessian, case, "has non-finite entries")
+    norm = max(float(np.linalg.norm(ref)), 1e-300)
+    if float(np.linalg.norm(got - got.T)) > rtol * norm:
+        raise _fail("check_hessian", hessian, case, "is not symmetric")
+    err = float(np.linalg.norm(got - ref))
+    if err > rtol * norm:
+        raise _fail("check_hessian", hessian, case, f"|H − ∇²E| = {err:.3g} with |∇²E| = {norm:.6g} "
+                                                   "(the residual terms 2 r·z′_i, 2 v_i r·z″_i missing?)"
+                    if err > 1e-3 * norm else f"|H − ∇²E| = {err:.3g} with |∇²E| = {norm:.6g}")
+    try:
+        np.linalg.cholesky(got)
+    except np.linalg.LinAlgError:
+        raise _fail("check_hessian", hessian, case, "is not positive definite at a certified strict local minimum") from None
+
+
+def _fun_jac(case: Case) -> tuple[Callable[[np.ndarray], float], Callable[[np.ndarray], np.ndarray]]:
+    x, y, _, _ = _arrays(case)
+    m, act = case.m, case.activation
+
+    def fun(theta: np.ndarray) -> float:
+        theta = np.asarray(theta, dtype=float)
+        return ref_loss(act, x, y, theta[:m], theta[m:])
+
+    def jac(theta: np.ndarray) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        return ref_gradient(act, x, y, theta[:m], theta[m:])
+
+    return fun, jac
+
+
+def check_local_optimizer(minimize: Callable[..., Any], case: Case, *, radius: float = 1e-4,
+                          shrink: float = 1.0, reduce: float = 1e-2, starts: int = 3, seed: int = 0) -> None:
+    """``minimize(fun, jac, theta0)`` started near the point returns towards it.
+
+    ``starts`` points at distance ``radius`` (relative to 1 + |θ|∞) in seeded
+    random directions.  From each, the result must be at most ``shrink``
+    times the start's distance from the point, and its excess loss
+    E(result) − E(point) (computed without cancellation) at most ``reduce``
+    times the start's.  Excess loss, not distance alone, is the measure,
+    because float64 cannot resolve a minimum better than ≈ √(ε E / λ) along
+    a soft direction of curvature λ.
+
+    Raises
+    ------
+    VerificationFailed
+        With the start, the distance reached and the excess losses.
+
+    Examples
+    --------
+    >>> import scipy.optimize
+    >>> from basins.constructions.prop4 import construct_prop4
+    >>> case = construct_prop4("swish", (0.1, 2, 3), w=[1.0], v=[1.0])
+    >>> def lbfgsb(fun, jac, theta0):
+    ...     return scipy.optimize.minimize(fun, theta0, jac=jac, method="L-BFGS-B",
+    ...                                    options={"ftol": 1e-15, "gtol": 1e-10}).x
+    >>> check_local_optimizer(lbfgsb, case)
+
+    References
+    ----------
+    Li, Ding & Sun, Definition 3 (a strict local minimum attracts descent started near it).
+    """
+    from basins.verification.sampling import delta_losses
+
+    if is_kinked(case):
+        raise InvalidArgument(f"check_local_optimizer: case {_label(case)}: "
+                              f"{NOT_APPLICABLE['kinked']['check_local_optimizer']}")
+    if not (radius > 0 and 0 < shrink <= 1 and 0 < reduce <= 1) or starts < 1:
+        raise InvalidArgument(f"radius={radius!r} must be positive, shrink={shrink!r} and reduce={reduce!r} "
+                              f"in (0, 1], starts={starts!r} ≥ 1")
+    fun, jac = _fun_jac(case)
+    x, y, v, w = _arrays(case)
+    m = case.m
+    theta = np.concatenate([v, w])
+    scale = 1.0 + float(np.max(np.abs(theta)))
+    rng = np.random.default_rng(seed)
+
+    def excess(point: np.ndarray) -> float:
+        d = (point - theta)[None, :]
+        return float(delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:], workers=1)[0])
+
+    for k in range(starts):
+        d = rng.standard_normal(theta.size)
+        start = theta + radius * scale * d / np.linalg.norm(d)
+        got = np.asarray(_call("check_local_optimizer", minimize, case, fun, jac, start.copy()), dtype=float).ravel()
+        if got.shape != theta.shape or not np.all(np.isfinite(got)):
+            raise _fail("check_local_optimizer", minimize, case, f"returned {got!r}, not a finite point of size {theta.size}")
+        d0 = float(np.max(np.abs(start - theta))) / scale
+        d1 = float(np.max(np.abs(got - theta))) / scale
+        e0, e1 = excess(start), excess(got)
+        if not (d1 <= shrink * d0 and e1 <= reduce * e0):
+            raise _fail("check_local_optimizer", minimize, case,
+                        f"start {k + 1} at relative distance {d0:.3g} (excess loss {e0:.3g}) ended at relative "
+                        f"distance {d1:.3g} (excess loss {e1:.3g}); needed ≤ {shrink:g}× the distance and "
+                        f"≤ {reduce:g}× the excess")
+
+
+def check_global_search(search: Callable[..., Any], case: Case, *, rtol: float = 1e-9) -> None:
+    """``search(fun, jac, theta0)`` started at the bad minimum reaches the witness's loss or lower.
+
+    Raises
+    ------
+    VerificationFailed
+        When the returned point's loss is above the witness's (a search that
+        stays in the bad basin).
+
+    References
+    ----------
+    Li, Ding & Sun, Proposition 4 and Theorem 7 (the basin is sub-optimal).
+    """
+    if case.witness is None:
+        raise InvalidArgument(f"check_global_search: case {_label(case)} has no witness")
+    fun, jac = _fun_jac(case)
+    _, _, v, w = _arrays(case)
+    theta = np.concatenate([v, w])
+    target = fun(np.concatenate([case.witness.v, case.witness.w]))
+    got = np.asarray(_call("check_global_search", search, case, fun, jac, theta.copy()), dtype=float).ravel()
+    if got.shape != theta.shape or not np.all(np.isfinite(got)):
+        raise _fail("check_global_search", search, case, f"returned {got!r}, not a finite point of size {theta.size}")
+    val = fun(got)
+    if not val <= target * (1 + rtol) + 1e-300:
+        raise _fail("check_global_search", search, case,
+                    f"reached loss {val:.10g}, above the witness's {target:.10g} (the bad minimum has {fun(theta):.10g})")
+
+
+_ALL: dict[str, Callable[..., None]] = {
+    "loss": check_loss,
+    "gradient": check_gradient,
+    "hessian": check_hessian,
+    "local_optimizer": check_local_optimizer,
+    "global_search": check_global_search,
+}
+
+
+def checks_for(case: Case, **callables: Any) -> Iterator[tuple[str, Callable[[], None]]]:
+    """Yield (name, zero-argument check) for the given callables that apply to ``case``.
+
+    Keywords: ``loss``, ``gradient``, ``hessian``, ``local_optimizer`` (a
+    ``minimize``), ``global_search`` (a ``search``).  Checks declared
+    not applicable to the case (:data:`NOT_APPLICABLE`) are skipped.
+
+    Examples
+    --------
+    >>> from basins.model.network import loss
+    >>> from basins.constructions.prop4 import construct_prop4
+    >>> case = construct_prop4("swish", (0.1, 2, 3), w=[1.0], v=[1.0])
+    >>> [name for name, _ in checks_for(case, loss=lambda v, w, x, y, act: loss(act, x, y, v, w))]
+    ['check_loss']
+    """
+    unknown = set(callables) - set(_ALL)
+    if unknown:
+        raise InvalidArgument(f"checks_for: unknown keyword(s) {sorted(unknown)}; known: {sorted(_ALL)}")
+    skip = NOT_APPLICABLE["kinked"] if is_kinked(case) else {}
+    for key, check in _ALL.items():
+        func = callables.get(key)
+        if func is None or check.__name__ in skip:
+            continue
+        yield check.__name__, functools.partial(check, func, case)
