@@ -85,7 +85,7 @@ def proof_inputs(case: Any) -> tuple[Any, str]:
     Examples
     --------
     >>> from basins.io.case import Case, Witness
-    >>> from basins.activations.core import as_activation
+    >>> from basins.activations import as_activation
     >>> c = Case(as_activation("swish"), (0.1, 2.0, 3.0), (1.0, 2.0, 3.0), (1.0,), (1.0,), "Proposition 4", 1.0,
     ...          witness=Witness((1.0, 0.0), (1.0, 2.0), 0.5))
     >>> proof_inputs(c)[1]
@@ -95,7 +95,8 @@ def proof_inputs(case: Any) -> tuple[Any, str]:
 
     import sympy as sp
 
-    from basins.activations.core import Activation, T
+    from basins.activations import Activation, T
+    from basins.activations.parse import real_expression_problem
     from basins.errors import ActivationError
 
     act = case.activation
@@ -133,14 +134,3 @@ def proof_inputs(case: Any) -> tuple[Any, str]:
         if bad:
             return fresh, f"{name}[{bad[0]}] = {vals[bad[0]]!r} is not finite"
     return fresh, ""
-
-
-def real_expression_problem(expr: Any) -> str:
-    """Why a sympy expression is not a real expression of t ("" when it is one)."""
-    import sympy as sp
-
-    if expr.has(sp.I):
-        return f"{_show(str(expr))} has an imaginary part: σ must be real-valued"
-    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
-        return f"{_show(str(expr))} contains an infinite or undefined constant"
-    return ""

@@ -50,7 +50,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from basins.activations.core import as_activation  # noqa: E402
+from basins.activations import as_activation  # noqa: E402
 from basins.model.network import loss, loss_mp  # noqa: E402
 from basins.constructions.prop4 import construct_prop4  # noqa: E402
 from basins.verification.sampling import CHUNK_ELEMENTS, delta_losses  # noqa: E402

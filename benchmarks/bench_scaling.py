@@ -40,7 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from basins.constructions.prop4 import construct_prop4  # noqa: E402
-from basins.verification.sampling import _blas_threads  # noqa: E402
+from basins.parallel import blas_threads  # noqa: E402
 from basins.verification.verify import verify_case  # noqa: E402
 
 FULL = [(250, 62), (500, 125), (1000, 250), (2000, 500),      # m = N/4
@@ -59,7 +59,7 @@ def run_one(n: int, m: int, one_thread: bool, verify: bool, repeats: int) -> dic
     """Best of ``repeats`` times for the construction and for the verification."""
     x, w = setting(n, m)
     t_construct, t_verify, status, prec = float("inf"), None, None, None
-    with _blas_threads(1 if one_thread else None):
+    with blas_threads(1 if one_thread else None):
         for _ in range(repeats):
             t = time.perf_counter()
             case = construct_prop4("sin", x, w=w, v=np.ones(m), M=M)

@@ -7,7 +7,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from basins.activations.core import REGISTRY, T, Activation, as_activation, parse_expression
+from basins.activations import REGISTRY, T, Activation, as_activation, parse_expression
 from basins.errors import ActivationError
 
 

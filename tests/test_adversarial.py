@@ -31,9 +31,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import Case, Witness
-from basins.certification.smooth import certify, certify_case, verify_rigorous
+from basins.certification.certify import certify, certify_case, verify_rigorous
 from basins.certification.piecewise_linear import certify_pl
 from basins.errors import ActivationError, CaseFormatError, VerificationFailed
 from basins.certification.second import reverify
@@ -390,7 +390,7 @@ def test_piecewise_linear_table_keeps_exact_slopes() -> None:
 def test_non_real_sympy_expression_is_refused() -> None:
     import sympy as sp
 
-    from basins.activations.core import T
+    from basins.activations import T
 
     with pytest.raises(ActivationError, match="imaginary"):
         as_activation(sp.I * T + T)

@@ -146,7 +146,7 @@ def _fresh(record):
 
 
 def test_check_path_on_a_barrier_record(barrier_record):
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     d = _fresh(barrier_record)
     res = check_path(d)
     assert res["ok"] is True and res["kind"] == "barrier"
@@ -177,7 +177,7 @@ def _edit_top(d):
     (lambda d: d["barrier"].__setitem__("at", 0.0), "λ of the maximum agrees"),
 ], ids=["dense loss", "first loss", "max_loss", "barrier value", "start_loss", "end_loss", "at"])
 def test_check_path_rejects_edited_barrier_records(barrier_record, edit, failing):
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     d = _fresh(barrier_record)
     edit(d)
     res = check_path(d)
@@ -186,20 +186,20 @@ def test_check_path_rejects_edited_barrier_records(barrier_record, edit, failing
 
 def test_check_path_barrier_losses_follow_the_arc_length(barrier_record):
     # the losses, shifted by one sample along the polyline, no longer match their λ
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     d = _fresh(barrier_record)
     d["losses"] = d["losses"][1:] + d["losses"][-1:]
     assert check_path(d)["checks"]["losses reproduce"] is False
 
 
 def test_at_arc_length_inverts_densify():
-    from basins.landscape.barrier import _at_arc_length, _densify
+    from basins.landscape.barrier import _densify, at_arc_length
     rng = np.random.default_rng(2)
     P = np.cumsum(rng.standard_normal((7, 4)), axis=0)
     P = np.vstack([P[:3], P[2:3], P[3:]])     # a zero-length segment, too
     D, lam = _densify(P, 5)
-    np.testing.assert_allclose(_at_arc_length(P, lam), D, rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(_at_arc_length(P, np.array([0.0]))[0], P[0])
+    np.testing.assert_allclose(at_arc_length(P, lam), D, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(at_arc_length(P, np.array([0.0]))[0], P[0])
 
 
 def _descent_record(example2, points, per_segment=16):
@@ -214,7 +214,7 @@ def _descent_record(example2, points, per_segment=16):
 
 
 def test_check_path_descent_record(example2):
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     x, y, v, w = example2.arrays()
     case = example2.with_(v=(0.0,), w=(0.3,), loss=network.loss("swish", x, y, [0.0], [0.3]))
     r = search_path(case)
@@ -229,7 +229,7 @@ def test_check_path_descent_record(example2):
 def test_check_path_descent_must_decrease_between_the_vertices(example2):
     # two vertices with E falling from the basin to the witness, but the chord crosses the barrier:
     # decreasing at the points, not along the path
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     x, y, v, w = example2.arrays()
     theta = np.concatenate([v, w])
     wit = np.concatenate([example2.witness.v, example2.witness.w])

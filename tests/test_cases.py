@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from basins.certification.smooth import CERTIFIED, recheck_certificate
+from basins.certification.certify import CERTIFIED, recheck_certificate
 from basins.cli import main
 from basins.errors import InvalidArgument
 from basins.certification.second import reverify

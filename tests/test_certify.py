@@ -11,10 +11,11 @@ import mpmath
 import numpy as np
 import pytest
 
-from basins.activations.core import as_activation
+from basins.activations import as_activation
 from basins.io.case import Case, Witness
-from basins.certification.smooth import (CERTIFIED, certify, certify_case, certify_smooth, exact_inputs, input_digest,
-                            recheck_certificate, verify_rigorous)
+from basins.certification.certificate import CERTIFIED, exact_inputs, input_digest
+from basins.certification.certify import certify, certify_case, recheck_certificate, verify_rigorous
+from basins.certification.smooth import certify_smooth
 from basins.errors import ActivationError, InvalidArgument, VerificationFailed
 from basins.constructions.prop4 import construct_prop4
 
@@ -76,7 +77,7 @@ def test_arb_handles_rewritten_functions() -> None:
 def test_arb_rejects_functions_without_a_ball_evaluator() -> None:
     import sympy as sp
 
-    from basins.activations.core import T
+    from basins.activations import T
 
     act = as_activation(sp.besselj(0, T))
     with pytest.raises(ActivationError, match="no ball evaluator"):

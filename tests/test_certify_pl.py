@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from basins.activations.core import as_activation
+from basins.activations import as_activation
 from basins.io.case import Case, Witness
 from basins.certification.piecewise_linear import certify_pl
 from basins.errors import NotApplicable

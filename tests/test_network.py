@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from basins.activations.core import T
+from basins.activations import T
 from basins.model.network import (features, gradient, gradient_mp, hessian, hessian_mp, jacobian, loss, loss_mp,
                             output, pack, unpack)
 

@@ -5,10 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from basins.activations.core import REGISTRY
+from basins.activations import REGISTRY
 from basins.model.deep import deep_network, forward, loss
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
-from basins.landscape.pt import PATH_SCHEMA, decreasing_path, pyramid_path, random_problem, wide_path
+from basins.landscape.records import PATH_SCHEMA
+from basins.landscape.pt import decreasing_path, pyramid_path, random_problem, wide_path
 
 WIDTHS = [3, 16, 16, 1]
 N = 6
@@ -242,7 +243,7 @@ def wide_record():
 
 
 def test_check_path_accepts_good_records(wide_record, pyramid_record):
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     assert check_path(wide_record)["ok"] is True
     res = check_path(json.loads(json.dumps(pyramid_record)))
     assert res["ok"] is True and res["kind"] == "pyramid"
@@ -254,7 +255,7 @@ def test_check_path_accepts_good_records(wide_record, pyramid_record):
     ("increase", "strictly decreasing"),
 ], ids=["moved end", "edited losses", "increasing path"])
 def test_check_path_rejects_broken_records(wide_record, broken, failing):
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     d = json.loads(json.dumps(wide_record))
     if broken == "end_layer":
         d["generator"]["end_layer"][0][0] = _tamper_hex(d["generator"]["end_layer"][0][0], 1.01)
@@ -275,7 +276,7 @@ def pyramid_record():
 
 def test_check_path_ignores_a_huge_stored_rounding_floor(wide_record):
     # the adversary's edit: a floor of 1e300 once made any losses "reproduce", and 0, 1, 2, ... pass
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     d = json.loads(json.dumps(wide_record))
     d["rounding_floor"] = 1e300
     d["losses"] = [float(k) for k in range(len(d["losses"]))]
@@ -290,7 +291,7 @@ def test_check_path_ignores_a_huge_stored_rounding_floor(wide_record):
 @pytest.mark.parametrize("which", ["wide", "pyramid"])
 @pytest.mark.parametrize("k", [0, 4, -1])
 def test_check_path_rejects_one_edited_loss(wide_record, pyramid_record, which, k):
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     d = json.loads(json.dumps(wide_record if which == "wide" else pyramid_record))
     assert check_path(d)["ok"] is True
     E0 = d["losses"][0]
@@ -302,7 +303,7 @@ def test_check_path_rejects_one_edited_loss(wide_record, pyramid_record, which, 
 @pytest.mark.parametrize("which", ["wide", "pyramid"])
 @pytest.mark.parametrize("floor", ["double", "half", "zero", "missing", "text"])
 def test_check_path_rejects_an_edited_rounding_floor(wide_record, pyramid_record, which, floor):
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     d = json.loads(json.dumps(wide_record if which == "wide" else pyramid_record))
     f = d["rounding_floor"]
     assert f > 0
@@ -317,7 +318,7 @@ def test_check_path_rejects_an_edited_rounding_floor(wide_record, pyramid_record
 
 def test_check_path_floor_is_the_builders(wide_record, pyramid_record):
     # the recomputed floor is the builder's (one implementation): unedited records agree to ~1 ulp
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     for d in (wide_record, pyramid_record):
         res = check_path(json.loads(json.dumps(d)))
         assert res["ok"] is True and res["checks"]["stored rounding floor agrees"] is True
@@ -328,7 +329,7 @@ def test_check_path_floor_is_the_builders(wide_record, pyramid_record):
 
 def test_check_path_format_errors(wide_record):
     from basins.errors import CaseFormatError
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     with pytest.raises(CaseFormatError, match="is not a basins.path/1 record"):
         check_path({"schema": "basins.case/1"})
     d = json.loads(json.dumps(wide_record))

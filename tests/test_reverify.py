@@ -8,7 +8,7 @@ import mpmath
 import pytest
 import sympy as sp
 
-from basins.activations.core import T, as_activation
+from basins.activations import T, as_activation
 from basins.io.case import Case, Witness
 from basins.errors import InvalidArgument, VerificationFailed
 from basins.constructions.prop4 import construct_prop4

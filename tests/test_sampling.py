@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from basins.activations.core import T, as_activation
+from basins.activations import T, as_activation
 from basins.errors import InvalidArgument
 from basins.model.network import loss, loss_mp
 from basins.verification.sampling import CHUNK_ELEMENTS, delta_losses, delta_sigma, taylor_steps

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from basins.activations.core import Activation, as_activation, parse_expression
+from basins.activations import Activation, as_activation, parse_expression
 from basins.io.case import Case
 from basins.errors import InvalidArgument, NotApplicable
 from basins.model.network import features

@@ -19,7 +19,7 @@ def test_values_at_zero_exact(name, values):
     got = check_theorem6(name)
     # compare with sympy's own series, independently of the module's derivation
     t = sp.Symbol("t", real=True)
-    from basins.activations.core import as_activation
+    from basins.activations import as_activation
     expr = as_activation(name).expr
     for (k, text), expected in zip(got.items(), values):
         assert sp.simplify(sp.sympify(text) - sp.sympify(expected)) == 0
@@ -79,7 +79,7 @@ def test_construction_by_the_vandermonde_argument(name, x):
     assert abs(a @ np.ones_like(xs)) < 1e-12 and abs(a @ xs) < 1e-12
     assert abs(a @ xs ** 2) > 1e-3
     # E = M²|a|² (Proposition 4) and y = ŷ − M a with ŷ = v σ(0)
-    from basins.activations.core import as_activation
+    from basins.activations import as_activation
     s0 = float(as_activation(name).numpy(0)(np.array([0.0]))[0])
     assert np.allclose(np.array(case.y), case.v[0] * s0 - 100.0 * a, rtol=0, atol=1e-12)
     assert case.loss == pytest.approx(1e4 * float(a @ a), rel=1e-12)

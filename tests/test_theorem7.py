@@ -68,7 +68,7 @@ def test_four_sign_cases_verify(text, m):
     # pattern 2i: z_i = σ(w_i x) has exactly its first 2i entries non-zero, in exact arithmetic
     X = [F(a) for a in case.details["exact"]["x"]]
     W = [F(a) for a in case.details["exact"]["w"]]
-    from basins.activations.core import as_activation
+    from basins.activations import as_activation
     pl = as_activation(text).piecewise_linear
     bps = [F(str(b)) for b in pl.breakpoints]
     pcs = [(F(str(s)), F(str(c))) for s, c in pl.pieces]

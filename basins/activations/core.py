@@ -2,257 +2,42 @@
 
 An :class:`Activation` holds a sympy expression in the real variable ``t``.
 Its derivatives are derived symbolically once and compiled, in this module
-only, to numpy and mpmath evaluators.  The properties the constructions need
+only, to numpy and mpmath evaluators (and through :mod:`basins.activations.balls`
+to ball arithmetic).  The properties the constructions need
 (C² and where it fails, positive homogeneity, piecewise linearity with
 breakpoints and slopes, the derivatives at 0) are decided symbolically.
 
-User text is turned into an expression by a whitelist parser
-(:func:`parse_expression`) that walks Python's syntax tree and builds sympy
-objects itself: no user text is ever evaluated as code.
+User text is turned into an expression by the whitelist parser of
+:mod:`basins.activations.parse`: no user text is ever evaluated as code.
 """
+
 
 from __future__ import annotations
 
-import ast
 import functools
-from fractions import Fraction
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable, Mapping, Sequence
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from basins.activations.balls import arb_compile, arb_evaluator
+from basins.activations.parse import (PARAMETRISED, REGISTRY, T, parse_expression, real_expression_problem,
+                                      registry_names, shorten)
 from basins.errors import ActivationError, InvalidArgument
 
 __all__ = [
     "T",
     "Activation",
+    "PiecewiseLinear",
     "REGISTRY",
     "as_activation",
     "parse_expression",
     "registry_names",
 ]
 
-#: The variable every activation is written in (real).
-T = sp.Symbol("t", real=True)
-
-#: Named activations: name -> (expression text, one-line description).
-REGISTRY: dict[str, tuple[str, str]] = {
-    "swish": ("t/(1 + exp(-t))", "Swish / SiLU, t·sigmoid(t)"),
-    "softplus": ("log(1 + exp(t))", "softplus, log(1+e^t)"),
-    "sigmoid": ("1/(1 + exp(-t))", "logistic sigmoid"),
-    "shifted_sigmoid": ("1/(1 + exp(-t - 1))", "sigmoid shifted left by 1"),
-    "tanh": ("tanh(t)", "hyperbolic tangent"),
-    "gelu": ("t*(1 + erf(t/sqrt(2)))/2", "GELU, t·Φ(t)"),
-    "elu": ("Piecewise((t, t > 0), (exp(t) - 1, True))", "ELU with α = 1 (C¹, not C² at 0)"),
-    "sin": ("sin(t)", "sine"),
-    "exp": ("exp(t)", "exponential"),
-    "quadratic": ("t**2", "square (Example 1 of the paper: not full-rank reachable)"),
-    "cubic": ("t**3 + t**2 + t", "cubic polynomial"),
-    "linear": ("t", "identity (positively homogeneous)"),
-    "relu": ("Max(0, t)", "ReLU (positively homogeneous)"),
-    "leaky_relu": ("Max(t/100, t)", "leaky ReLU, slope 1/100 (positively homogeneous)"),
-    "abs": ("Abs(t)", "absolute value (positively homogeneous)"),
-    "shifted_relu": ("Max(0, t - 1)", "ReLU shifted right by 1, Max(0, t - c) with c = 1"),
-}
-
-# Parametrised names, e.g. ``shifted_relu(2)``, ``leaky_relu(0.1)``, ``elu(0.5)``.
-_PARAMETRISED: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "shifted_relu": lambda c: sp.Max(0, T - c),
-    "leaky_relu": lambda c: sp.Max(c * T, T),
-    "elu": lambda c: sp.Piecewise((T, T > 0), (c * (sp.exp(T) - 1), True)),
-}
-
-
-def registry_names() -> list[str]:
-    """The names of the registry, sorted."""
-    return sorted(REGISTRY)
-
-
-# --------------------------------------------------------------------------
-# The whitelist parser
-# --------------------------------------------------------------------------
-
-_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt,
-    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "atan": sp.atan,
-    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh, "asinh": sp.asinh,
-    "erf": sp.erf, "erfc": sp.erfc,
-    "Abs": sp.Abs, "abs": sp.Abs, "Max": sp.Max, "max": sp.Max, "Min": sp.Min, "min": sp.Min,
-    "Heaviside": sp.Heaviside, "sign": sp.sign,
-    "sigmoid": lambda u: 1 / (1 + sp.exp(-u)),
-    "softplus": lambda u: sp.log(1 + sp.exp(u)),
-    "relu": lambda u: sp.Max(0, u),
-}
-_CONSTANTS: dict[str, sp.Expr] = {"t": T, "pi": sp.pi, "E": sp.E}
-_MAX_TEXT = 5_000_000
-_MAX_NUMERIC_EXPONENT = 100
-
-
-def parse_expression(text: str, *, argument: str = "activation") -> sp.Expr:
-    """Parse ``text`` into a sympy expression in ``t`` without evaluating code.
-
-    The text is read with :func:`ast.parse` and each node is turned into a
-    sympy object by hand: numbers (decimal literals become exact rationals),
-    ``t``, ``pi``, ``E``, ``+ - * / **``, comparisons, ``&``/``|`` inside
-    conditions, and calls of a fixed list of functions (``exp``, ``log``,
-    ``erf``, ``tanh``, ``Max``, ``Abs``, ``Piecewise``, ...).  Anything else
-    is rejected with :class:`~basins.errors.ActivationError`.
-
-    Examples
-    --------
-    >>> parse_expression("t/(1 + exp(-t))")
-    t/(1 + exp(-t))
-    >>> parse_expression("Max(0, t - 0.5)")
-    Max(0, t - 1/2)
-    """
-    if not isinstance(text, str):
-        raise ActivationError(f"{argument}={text!r} must be a string expression in t")
-    if len(text) > _MAX_TEXT:
-        raise ActivationError(f"{argument}: expression of {len(text)} characters is too long")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
-        raise ActivationError(f"{argument}={_short(text)!r} is not a valid expression: {exc.msg}") from None
-    try:
-        expr = _Builder(text).build(tree.body)
-    except RecursionError:
-        raise ActivationError(f"{argument}={_short(text)!r} is nested too deeply") from None
-    except _Reject as exc:
-        raise ActivationError(f"{argument}={_short(text)!r}: {exc}") from None
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise ActivationError(f"{argument}={_short(text)!r} is not a valid expression in t: {exc}") from None
-    if not isinstance(expr, sp.Expr):
-        raise ActivationError(f"{argument}={_short(text)!r} is not a real-valued expression in t")
-    from basins.validate import real_expression_problem
-
-    problem = real_expression_problem(expr)
-    if problem:
-        raise ActivationError(f"{argument}={_short(text)!r}: {problem}")
-    extra = expr.free_symbols - {T}
-    if extra:
-        raise ActivationError(f"{argument}={_short(text)!r} has unknown symbols {sorted(map(str, extra))}; only t is allowed")
-    return expr
-
-
-def _short(text: str, n: int = 80) -> str:
-    return text if len(text) <= n else text[: n - 3] + "..."
-
-
-class _Reject(Exception):
-    pass
-
-
-class _Builder:
-    """Turn an ``ast`` tree into sympy objects, node by whitelisted node."""
-
-    _BINOPS = {
-        ast.Add: lambda a, b: a + b,
-        ast.Sub: lambda a, b: a - b,
-        ast.Mult: lambda a, b: a * b,
-        ast.Div: lambda a, b: a / b,
-    }
-    _COMPARE = {ast.Lt: sp.Lt, ast.LtE: sp.Le, ast.Gt: sp.Gt, ast.GtE: sp.Ge}
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def build(self, node: ast.AST) -> Any:
-        method = getattr(self, "_" + type(node).__name__, None)
-        if method is None:
-            raise _Reject(f"{type(node).__name__} is not allowed (only arithmetic, t, numbers and whitelisted functions)")
-        return method(node)
-
-    def _Constant(self, node: ast.Constant) -> Any:
-        value = node.value
-        if value is True:
-            return sp.true
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _Reject(f"constant {value!r} is not a number")
-        if isinstance(value, int):  # before get_source_segment, which is linear in the text's length
-            return sp.Integer(value)
-        source = ast.get_source_segment(self.text, node) or repr(value)
-        if not np.isfinite(value):
-            raise _Reject(f"constant {source} is not finite")
-        return sp.Rational(source.replace("_", ""))
-
-    def _Name(self, node: ast.Name) -> Any:
-        if node.id in _CONSTANTS:
-            return _CONSTANTS[node.id]
-        if node.id == "True":
-            return sp.true
-        raise _Reject(f"unknown name {node.id!r}; the variable is t")
-
-    def _UnaryOp(self, node: ast.UnaryOp) -> Any:
-        operand = self.build(node.operand)
-        if isinstance(node.op, ast.USub):
-            return -operand
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        raise _Reject(f"operator {type(node.op).__name__} is not allowed")
-
-    def _BinOp(self, node: ast.BinOp) -> Any:
-        left, right = self.build(node.left), self.build(node.right)
-        if isinstance(node.op, ast.Pow):
-            if isinstance(right, sp.Number) and abs(right) > _MAX_NUMERIC_EXPONENT:
-                raise _Reject(f"exponent {right} is larger than {_MAX_NUMERIC_EXPONENT} in absolute value")
-            return sp.Pow(left, right)
-        if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
-            if not (isinstance(left, sp.logic.boolalg.Boolean) and isinstance(right, sp.logic.boolalg.Boolean)):
-                raise _Reject("& and | combine conditions only")
-            return sp.And(left, right) if isinstance(node.op, ast.BitAnd) else sp.Or(left, right)
-        op = self._BINOPS.get(type(node.op))
-        if op is None:
-            raise _Reject(f"operator {type(node.op).__name__} is not allowed")
-        return op(left, right)
-
-    def _BoolOp(self, node: ast.BoolOp) -> Any:
-        values = [self.build(v) for v in node.values]
-        return sp.And(*values) if isinstance(node.op, ast.And) else sp.Or(*values)
-
-    def _Compare(self, node: ast.Compare) -> Any:
-        parts = []
-        left = self.build(node.left)
-        for op, comparator in zip(node.ops, node.comparators):
-            right = self.build(comparator)
-            rel = self._COMPARE.get(type(op))
-            if rel is None:
-                raise _Reject(f"comparison {type(op).__name__} is not allowed")
-            parts.append(rel(left, right))
-            left = right
-        return sp.And(*parts)
-
-    def _Tuple(self, node: ast.Tuple) -> Any:
-        return tuple(self.build(e) for e in node.elts)
-
-    def _Call(self, node: ast.Call) -> Any:
-        if not isinstance(node.func, ast.Name) or node.keywords:
-            raise _Reject("only calls of whitelisted functions by name, without keywords, are allowed")
-        name = node.func.id
-        if name != "Piecewise" and name not in _FUNCTIONS:
-            raise _Reject(f"function {name!r} is not allowed; allowed: {', '.join(sorted(_FUNCTIONS))}, Piecewise")
-        args = [self.build(a) for a in node.args]
-        if name == "Piecewise":
-            pieces = []
-            for a in args:
-                if not (isinstance(a, tuple) and len(a) == 2):
-                    raise _Reject("Piecewise takes (expression, condition) pairs")
-                pieces.append(a)
-            if not pieces:
-                raise _Reject("Piecewise needs at least one piece")
-            return sp.Piecewise(*pieces)
-        func = _FUNCTIONS.get(name)
-        if func is None:
-            raise _Reject(f"function {name!r} is not allowed; allowed: {', '.join(sorted(_FUNCTIONS))}, Piecewise")
-        if any(isinstance(a, tuple) for a in args):
-            raise _Reject(f"{name} takes expressions, not tuples")
-        return func(*args)
-
-
-# --------------------------------------------------------------------------
-# The Activation
-# --------------------------------------------------------------------------
 
 _NONSMOOTH = (sp.Max, sp.Min, sp.Abs, sp.Heaviside, sp.sign)
 
@@ -318,11 +103,11 @@ class Activation:
         if key in REGISTRY:
             return cls(key, parse_expression(REGISTRY[key][0], argument=argument))
         head, _, rest = key.partition("(")
-        if head in _PARAMETRISED and rest.endswith(")") and "(" not in rest:
+        if head in PARAMETRISED and rest.endswith(")") and "(" not in rest:
             param = parse_expression(rest[:-1], argument=argument)
             if not param.is_number or not param.is_real:
                 raise ActivationError(f"{argument}={key!r}: the parameter of {head} must be a real number")
-            return cls(key, _PARAMETRISED[head](param))
+            return cls(key, PARAMETRISED[head](param))
         return cls(key, parse_expression(key, argument=argument))
 
     def __eq__(self, other: object) -> bool:
@@ -660,7 +445,7 @@ class Activation:
         """
         if order not in range(5):
             raise InvalidArgument(f"order={order!r} must be 0, 1, 2, 3 or 4")
-        return _arb_evaluator(self._arb_series_fn, order)
+        return arb_evaluator(self._arb_series_fn, order)
 
     # ---- smoothness on an interval, decided rigorously ---------------------
     @functools.cached_property
@@ -691,7 +476,7 @@ class Activation:
                     roots.add(Fraction(int(r.p), int(r.q)))
                     continue
             try:
-                fn = _arb_compile(g)
+                fn = arb_compile(g)
             except ActivationError:
                 fn = None
             balls.append((str(g), fn))
@@ -739,10 +524,10 @@ class Activation:
                 return False, f"σ is not C² at t = {r}"
         for text, fn in balls:
             if fn is None:
-                return None, f"the switch {_short(text, 60)} of σ has no ball evaluator"
+                return None, f"the switch {shorten(text, 60)} of σ has no ball evaluator"
             d = fn(u)
             if not (d.is_finite() and not d.contains(0)):
-                return None, (f"the switch {_short(text, 60)} of σ may change sign on "
+                return None, (f"the switch {shorten(text, 60)} of σ may change sign on "
                               f"[{float(u.lower()):.17g}, {float(u.upper()):.17g}]")
         vals = self.arb(2)(u)
         if not all(b.is_finite() for b in vals):
@@ -751,7 +536,7 @@ class Activation:
 
     @functools.cached_property
     def _arb_series_fn(self) -> Callable[[Any], Any]:
-        return _arb_compile(self._smooth_form)
+        return arb_compile(self._smooth_form)
 
 
 def _linear_rational(g: sp.Expr) -> bool:
@@ -829,8 +614,6 @@ def as_activation(activation: "Activation | str | sp.Expr", *, argument: str = "
         extra = activation.free_symbols - {T}
         if extra:
             raise ActivationError(f"{argument}={activation!r} has symbols {sorted(map(str, extra))}; use basins.activations.T")
-        from basins.validate import real_expression_problem
-
         problem = real_expression_problem(activation)
         if problem:
             raise ActivationError(f"{argument}: {problem}")
@@ -841,229 +624,3 @@ def as_activation(activation: "Activation | str | sp.Expr", *, argument: str = "
 @functools.lru_cache(maxsize=256)
 def _from_text_cached(text: str, argument: str) -> Activation:
     return Activation.from_text(text, argument=argument)
-
-
-# --------------------------------------------------------------------------
-# Ball arithmetic (python-flint arb): Activation.arb walks the expression here
-# --------------------------------------------------------------------------
-
-def _arb_evaluator(fn: Callable[[Any], Any], order: int) -> Callable[[Any], list[Any]]:
-    import flint
-
-    factorials = [1, 1, 2, 6, 24]
-
-    def evaluate(u: Any) -> list[Any]:
-        u = u if isinstance(u, flint.arb) else flint.arb(u)
-        old = flint.ctx.cap
-        flint.ctx.cap = order + 1
-        try:
-            out = fn(flint.arb_series([u, 1]) if order else flint.arb_series([u]))
-            coeffs = _arb_coeffs(out, order + 1)
-        finally:
-            flint.ctx.cap = old
-        return [coeffs[k] * factorials[k] for k in range(order + 1)]
-
-    return evaluate
-
-
-def _arb_coeffs(s: Any, n: int) -> list[Any]:
-    import flint
-
-    if isinstance(s, flint.arb):
-        return [s] + [flint.arb(0)] * (n - 1)
-    c = list(s.coeffs())[:n]
-    return c + [flint.arb(0)] * (n - len(c))
-
-
-def _arb_number(e: sp.Expr) -> Any:
-    import flint
-
-    if isinstance(e, sp.Integer):
-        return flint.arb(int(e))
-    if isinstance(e, sp.Rational):
-        return flint.arb(int(e.p)) / int(e.q)
-    if isinstance(e, sp.Float):
-        sign, man, exp, _ = e._mpf_
-        return flint.arb(flint.fmpz((-1) ** sign * int(man))) * flint.arb(2) ** int(exp)
-    if e == sp.pi:
-        return flint.arb.pi()
-    if e == sp.E:
-        return flint.arb.const_e()
-    raise ActivationError(f"activation constant {e} has no ball evaluator")
-
-
-def _arb_union(a: Any, b: Any) -> Any:
-    import flint
-
-    if isinstance(a, flint.arb) and isinstance(b, flint.arb):
-        return a.union(b)
-    n = max(flint.ctx.cap, 1)
-    ca, cb = _arb_coeffs(a, n), _arb_coeffs(b, n)
-    return flint.arb_series([p.union(q) for p, q in zip(ca, cb)])
-
-
-def _arb_nan() -> Any:
-    import flint
-
-    return flint.arb("nan")
-
-
-def _arb_ipow(b: Any, n: int) -> Any:
-    import flint
-
-    if n == 0:
-        return flint.arb(1)
-    if n < 0:
-        return 1 / _arb_ipow(b, -n)
-    out, base = None, b
-    while n:
-        if n & 1:
-            out = base if out is None else out * base
-        n >>= 1
-        if n:
-            base = base * base
-    return out
-
-
-def _arb_tanh(s: Any) -> Any:
-    return 1 - 2 / ((2 * s).exp() + 1)
-
-
-_ARB_FUNCS: dict[Any, Callable[[Any], Any]] = {
-    sp.exp: lambda s: s.exp(),
-    sp.log: lambda s: s.log(),
-    sp.sin: lambda s: s.sin(),
-    sp.cos: lambda s: s.cos(),
-    sp.tan: lambda s: s.sin() / s.cos(),
-    sp.atan: lambda s: s.atan(),
-    sp.erf: lambda s: s.erf(),
-    sp.erfc: lambda s: s.erfc(),
-    sp.tanh: _arb_tanh,
-    sp.sinh: lambda s: (s.exp() - (-s).exp()) / 2,
-    sp.cosh: lambda s: (s.exp() + (-s).exp()) / 2,
-    sp.asinh: lambda s: (s + (s * s + 1).sqrt()).log(),
-}
-
-
-def _arb_compile(e: Any) -> Callable[[Any], Any]:
-    """A closure s ↦ e(s) on balls or truncated series of balls (rigorous enclosures)."""
-    if e == T:
-        return lambda s: s
-    if e.is_Number or e in (sp.pi, sp.E):
-        if e in (sp.nan, sp.zoo, sp.oo, -sp.oo):
-            return lambda s: _arb_nan()
-        c = _arb_number(e)
-        return lambda s: c
-    if e.is_number and not e.has(sp.Piecewise):
-        # a constant sub-expression such as sqrt(2)/2: evaluated once per call
-        inner = _arb_compile_node(e)
-        return inner
-    return _arb_compile_node(e)
-
-
-def _arb_compile_node(e: Any) -> Callable[[Any], Any]:
-    if isinstance(e, sp.Add):
-        parts = [_arb_compile(a) for a in e.args]
-
-        def add(s: Any) -> Any:
-            out = parts[0](s)
-            for p in parts[1:]:
-                out = out + p(s)
-            return out
-        return add
-    if isinstance(e, sp.Mul):
-        parts = [_arb_compile(a) for a in e.args]
-
-        def mul(s: Any) -> Any:
-            out = parts[0](s)
-            for p in parts[1:]:
-                out = out * p(s)
-            return out
-        return mul
-    if isinstance(e, sp.Pow):
-        base, ex = e.args
-        if ex.is_Integer:
-            fb, n = _arb_compile(base), int(ex)
-            return lambda s: _arb_ipow(fb(s), n)
-        if ex == sp.Rational(1, 2):
-            fb = _arb_compile(base)
-            return lambda s: fb(s).sqrt()
-        if ex == -sp.Rational(1, 2):
-            fb = _arb_compile(base)
-            return lambda s: 1 / fb(s).sqrt()
-        if base == sp.E:
-            fx = _arb_compile(ex)
-            return lambda s: fx(s).exp()
-        fb, fx = _arb_compile(base), _arb_compile(ex)
-        return lambda s: (fx(s) * fb(s).log()).exp()
-    if isinstance(e, sp.Piecewise):
-        pieces = [(_arb_compile(expr), _arb_condition(cond)) for expr, cond in e.args]
-
-        def piecewise(s: Any) -> Any:
-            u = _arb_coeffs(s, 1)[0]
-            out = None
-            for f, cond in pieces:
-                state = cond(u)
-                if state is False:
-                    continue
-                val = f(s)
-                out = val if out is None else _arb_union(out, val)
-                if state is True:
-                    return out
-            return _arb_nan()  # the ball may leave every piece
-        return piecewise
-    func = _ARB_FUNCS.get(type(e)) or _ARB_FUNCS.get(e.func)
-    if func is not None and len(e.args) == 1:
-        fa = _arb_compile(e.args[0])
-        return lambda s: func(fa(s))
-    raise ActivationError(f"activation: {type(e).__name__} in {_short(str(e))} has no ball evaluator")
-
-
-def _arb_condition(c: Any) -> Callable[[Any], bool | None]:
-    """A closure u ↦ True / False / None (undecided) for a condition on the ball u."""
-    if c is sp.true or c == True:  # noqa: E712 - sympy's true
-        return lambda u: True
-    if c is sp.false or c == False:  # noqa: E712
-        return lambda u: False
-    if isinstance(c, (sp.And, sp.Or)):
-        parts = [_arb_condition(a) for a in c.args]
-        is_and = isinstance(c, sp.And)
-
-        def combine(u: Any) -> bool | None:
-            states = [p(u) for p in parts]
-            if is_and:
-                return False if False in states else (True if all(s is True for s in states) else None)
-            return True if True in states else (False if all(s is False for s in states) else None)
-        return combine
-    if isinstance(c, sp.Not):
-        inner = _arb_condition(c.args[0])
-
-        def negate(u: Any) -> bool | None:
-            st = inner(u)
-            return None if st is None else not st
-        return negate
-    if isinstance(c, sp.core.relational.Relational):
-        diff = _arb_compile(c.lhs - c.rhs)
-        op = type(c)
-
-        def rel(u: Any) -> bool | None:
-            d = diff(u)
-            if not d.is_finite():
-                return None
-            if op is sp.StrictGreaterThan:
-                yes, no = d > 0, d <= 0
-            elif op is sp.GreaterThan:
-                yes, no = d >= 0, d < 0
-            elif op is sp.StrictLessThan:
-                yes, no = d < 0, d >= 0
-            elif op is sp.LessThan:
-                yes, no = d <= 0, d > 0
-            elif op is sp.Equality:
-                yes, no = (d == 0 and d.is_exact()), not d.contains(0)
-            elif op is sp.Unequality:
-                yes, no = not d.contains(0), (d == 0 and d.is_exact())
-            else:  # pragma: no cover
-                return None
-            return True if yes else (False if no else None)
-        return rel
-    raise ActivationError(f"activation: condition {c} has no ball evaluator")

@@ -1,7 +1,7 @@
 """Rebuild the shipped certified cases: ``python -m basins.cases._build``.
 
 Each case is constructed, verified numerically (:func:`basins.verification.verify.verify_case`),
-certified (:func:`basins.certification.smooth.certify_case`),
+certified (:func:`basins.certification.certify.certify_case`),
 re-proved by the independent verifier (:func:`basins.certification.second.reverify_or_raise`)
 and written atomically to ``basins/cases/<name>.json``; ``basins/cases/README.md`` gets one
 line per case.  The construction is deterministic (fixed seeds).
@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from basins.activations.core import as_activation
+from basins.activations import as_activation
 from basins.io.case import Case, Witness, write_json_atomic
-from basins.certification.smooth import certify_case
+from basins.certification.certify import certify_case
 from basins.constructions.prop4 import construct_prop4
 from basins.certification.second import reverify_or_raise
 from basins.verification.verify import verify_case

@@ -37,8 +37,9 @@ import sympy as sp
 
 from basins.validate import proof_inputs
 from basins.io.case import Case
-from basins.certification.smooth import (CERTIFIED, REJECTED, Certificate, certify_smooth, exact_inputs, input_digest,
-                      library_versions)
+from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, exact_inputs, input_digest,
+                                              library_versions)
+from basins.certification.smooth import certify_smooth
 from basins.errors import NotApplicable
 
 __all__ = ["HYPOTHESES", "certify_pl", "MAX_KINKED"]
@@ -237,7 +238,7 @@ def certify_pl(case: Case) -> Certificate:
     A single shifted-ReLU neuron with its kink at the third sample (Theorem 7, m = 1):
 
     >>> from basins.io.case import Case, Witness
-    >>> from basins.activations.core import as_activation
+    >>> from basins.activations import as_activation
     >>> case = Case(as_activation("shifted_relu"), x=(1.5, 1.25, 1.0), y=(0.5, 0.25, -100.0),
     ...             v=(1.0,), w=(1.0,), theorem="Theorem 7", loss=1e4,
     ...             witness=Witness((-13.6,), (2.0,), 8658.0))

@@ -76,7 +76,7 @@ def _same_expression(a: Any, b: Any) -> bool:
 
 def activation_name_check(name: str, act: Any) -> tuple[str, bool, str]:
     """Whether the label ``name`` denotes the activation ``act`` (the expression that was proved)."""
-    from basins.activations.core import Activation
+    from basins.activations import Activation
 
     if name == act.text:
         return "activation_name", True, "the expression itself"

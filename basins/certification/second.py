@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from basins.validate import proof_inputs
-from basins.activations.core import T
+from basins.activations import T
 from basins.io.case import Case
 from basins.errors import InvalidArgument, VerificationFailed
 
@@ -487,7 +487,6 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
         if not all(_finite(e) for e in g0) or not all(_finite(e) for row in H0 for e in row):
             return Reverification(method, REJECTED, (("inputs", False, "σ is not finite at the point"),))
         Hm = np.array([[float(e.mid) for e in row] for row in H0])
-        gm = np.array([float(e.mid) for e in g0])
         try:
             C = np.linalg.inv(Hm)
         except np.linalg.LinAlgError:

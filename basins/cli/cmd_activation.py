@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from basins.activations.core import REGISTRY, as_activation
+from basins.activations import REGISTRY, as_activation
 from basins.cli._common import emit_json, handle_errors, json_option, main
 
 

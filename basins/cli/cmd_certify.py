@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from basins.io.case import load_case
-from basins.certification.smooth import certify_case
+from basins.certification.certify import certify_case
 from basins.cli._common import emit_json, handle_errors, json_option, main
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from basins.activations.core import as_activation
+from basins.activations import as_activation
 from basins.constructions.choose import explain_choice
 from basins.constructions.theorem5 import DEFAULT_SCALES, flat_path
 from basins.cli._common import emit_json, float_list, handle_errors, json_option, main

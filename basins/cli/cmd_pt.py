@@ -77,7 +77,7 @@ def _check_file(path: str, as_json: bool) -> None:
     import json
 
     from basins.errors import CaseFormatError, VerificationFailed
-    from basins.landscape.pt import check_path
+    from basins.landscape.paths import check_path
     try:
         with open(path, encoding="utf-8") as fh:
             record = json.load(fh)

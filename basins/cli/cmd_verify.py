@@ -31,7 +31,7 @@ def verify_cmd(case_file: str, samples: int, seed: int, rigorous: bool, as_json:
     """
     case = load_case(case_file)
     if rigorous:
-        from basins.certification.smooth import verify_rigorous
+        from basins.certification.certify import verify_rigorous
 
         res = verify_rigorous(case)
         if as_json:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import Case
 from basins.errors import InvalidArgument, NotApplicable
 from basins.constructions.prop4 import construct_prop4

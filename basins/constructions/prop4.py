@@ -28,11 +28,11 @@ import scipy.linalg
 import scipy.optimize
 
 from basins.validate import data_x, positive, vector, width_below_samples
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import Case, Witness
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
 from basins.model.network import features, loss as net_loss
-from basins.verification.sampling import _blas_threads
+from basins.parallel import blas_threads
 
 __all__ = ["HYPOTHESES", "TOLERANCE", "construct_prop4", "analyse_point"]
 
@@ -138,7 +138,7 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
     margin1 = float(np.linalg.svd(zn.T, compute_uv=False).min()) if np.all(np.isfinite(zn)) else 0.0
     A, _ = _unit_rows(np.vstack([z, z1]))
     if m * (n - 2 * m) > _LARGE and np.all(np.isfinite(A)):
-        with _blas_threads(1):               # robust on a machine shared with other work
+        with blas_threads(1):               # robust on a machine shared with other work
             return _analyse_large(A, z, z1, z2, margin1, v)
     q, r, _ = scipy.linalg.qr(A.T, mode="full", pivoting=True)
     d = np.abs(np.diag(r))
@@ -178,7 +178,6 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
 def _analyse_large(A: np.ndarray, z: np.ndarray, z1: np.ndarray, z2: np.ndarray, margin1: float,
                    v: Any) -> _Analysis:
     """:func:`analyse_point` for large m and N: economic QR of S, equal-margin a (no LP)."""
-    m = z.shape[0]
     q, r, _ = scipy.linalg.qr(A.T, mode="economic", pivoting=True)
     d = np.abs(np.diag(r))
     dim_s = int(np.sum(d > RANK_TOLERANCE * d[0])) if d.size and d[0] > 0 else 0
@@ -488,7 +487,7 @@ def construct_prop4(
     if not np.all(np.isfinite(y)):
         raise InvalidArgument(f"M={M!r} makes y overflow")
     loss = net_loss(act, x, y, v_out, w_arr)
-    with _blas_threads(1):
+    with blas_threads(1):
         w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0)
     _require_c2(act, w0_used * x, "w_0 x_j")
     wloss = net_loss(act, x, y, vw, ww)

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from basins.validate import data_x, positive, width_below_samples
-from basins.activations.core import Activation, parse_expression
+from basins.activations import Activation, parse_expression
 from basins.io.case import Case
 from basins.errors import InvalidArgument, NotApplicable
 from basins.activations.ppoly import PiecewisePolynomial

@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 
 from basins.validate import vector
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.errors import InvalidArgument, NotApplicable
 from basins.model.network import loss_mp
 

@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from basins.validate import data_x, vector
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import Case
 from basins.errors import InvalidArgument, NotApplicable
 from basins.constructions.prop4 import construct_prop4

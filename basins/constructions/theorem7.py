@@ -34,7 +34,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import Case, Witness
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
 from basins.verification.pieces import analyse_pieces, to_fraction

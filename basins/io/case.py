@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation
 from basins.errors import ActivationError, CaseFormatError
 
 __all__ = ["SCHEMA", "Witness", "Case", "write_json_atomic", "load_case"]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from basins.activations.core import T, Activation, as_activation
+from basins.activations import T, Activation, as_activation
 from basins.errors import InvalidArgument
 
 __all__ = [

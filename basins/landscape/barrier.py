@@ -41,15 +41,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import Case, write_json_atomic
 from basins.errors import InvalidArgument
-from basins.landscape.pt import PATH_SCHEMA, PTPath, hex_array, wide_path
+from basins.landscape.pt import PTPath, wide_path
+from basins.landscape.records import PATH_SCHEMA, agrees, hex_array, unhex
+from basins.model import network as net1
 from basins.verification.sampling import delta_losses
+
+_EPS = float(np.finfo(float).eps)
 
 __all__ = ["PathSearch", "search_path", "path_losses", "check_strictly_decreasing"]
 
@@ -228,7 +232,7 @@ def _densify(points: np.ndarray, per_segment: int) -> tuple[np.ndarray, np.ndarr
     return np.vstack(out), np.concatenate(lam)
 
 
-def _at_arc_length(points: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
+def at_arc_length(points: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
     """The points of the polyline at normalised arc length λ ∈ [0, 1] (the parametrisation of
     :func:`_densify`: λ = (length of the segments before k + t · |segment k|) / total length).
 
@@ -236,7 +240,7 @@ def _at_arc_length(points: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
     --------
     >>> P = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 3.0]])
     >>> D, lam = _densify(P, 4)
-    >>> bool(np.allclose(_at_arc_length(P, lam), D, rtol=0, atol=1e-15))
+    >>> bool(np.allclose(at_arc_length(P, lam), D, rtol=0, atol=1e-15))
     True
     """
     seg, total = _arc_length(points)
@@ -495,3 +499,53 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
     status = "path" if strictly and float(dl[-1]) < min(0.0, start_d) - tol else "blocked"
     return PathSearch(status, "barrier", act, x, y, E_case, theta0, E_case + start_d, perturbation, P, L,
                       E_case + dl, top - start_d, E_case + end_d, strictly, details)
+
+
+def check_searched(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str, losses: np.ndarray,
+                    checks: dict[str, bool]) -> None:
+    """check_path for "descent" and "barrier": E at every stored λ on the polyline through the points."""
+    pts = np.array([unhex(p) for p in gen["points"]])
+    x, y = unhex(gen["x"]), unhex(gen["y"])
+    act = as_activation(record["network"]["activations"][0])
+    lambdas = np.asarray(record["lambdas"], dtype=float)
+    if pts.ndim != 2 or pts.shape[0] < 1 or pts.shape[1] % 2 or lambdas.ndim != 1 or lambdas.size < 1:
+        raise ValueError(f"points with shape {pts.shape} and lambdas with shape {lambdas.shape}")
+    m = pts.shape[1] // 2
+    E_start = net1.loss(act, x, y, pts[0, :m], pts[0, m:])
+    # ΔE relative to the first point, without cancellation, at the vertices and at every stored λ
+    dV = path_losses(act, x, y, pts[0], pts)
+    dD = path_losses(act, x, y, pts[0], at_arc_length(pts, np.clip(lambdas, 0.0, 1.0)))
+    E = E_start + dD
+    tols = 1e-9 * np.maximum(1.0, np.abs(E)) + 1e-12     # on each recomputed loss
+
+    def tol(value: float) -> float:
+        return 1e-9 * max(1.0, abs(value)) + 1e-12
+
+    checks["λ increases from 0 to 1"] = bool(lambdas.size >= 2 and lambdas[0] == 0 and abs(lambdas[-1] - 1) <= 1e-12
+                                             and np.all(np.diff(lambdas) >= 0))
+    checks["losses reproduce"] = bool(losses.shape == E.shape and np.all(np.abs(losses - E) <= tols))
+    E_end = net1.loss(act, x, y, pts[-1, :m], pts[-1, m:])
+    checks["start loss reproduces"] = (agrees(record.get("start_loss"), E_start, 0.0, tol(E_start))
+                                       and abs(E[0] - E_start) <= tol(E_start))
+    checks["end loss reproduces"] = (agrees(record.get("end_loss"), E_end, 0.0, tol(E_end))
+                                     and abs(E[-1] - E_end) <= tol(E_end))
+    if kind == "descent":
+        checks["strictly decreasing at the points"] = bool(pts.shape[0] >= 2 and np.all(np.diff(dV) < 0))
+    if kind == "descent" or record.get("strictly_decreasing") is True:
+        checks["strictly decreasing at the dense samples"] = bool(dD.size >= 2 and np.all(np.diff(dD) < 0))
+    bar = record.get("barrier")
+    if kind == "barrier" and not isinstance(bar, Mapping):
+        checks["barrier recorded"] = False
+    if isinstance(bar, Mapping):
+        k = int(np.argmax(dD))
+        top = float(E[k])
+        checks["stored maximum agrees"] = agrees(bar.get("max_loss"), top, 0.0, tol(top))
+        checks["no point above the stored maximum"] = bool(checks["stored maximum agrees"] and
+                                                           np.all(E <= float(bar["max_loss"]) + tols))
+        # the rise is a difference of cancellation-free ΔE: its own size sets the tolerance
+        rise = float(dD[k] - dD[0])
+        checks["barrier = max − start"] = agrees(bar.get("value"), rise, 0.0,
+                                                  tol(rise) + 16 * _EPS * max(1.0, abs(top)))
+        at = bar.get("at")
+        checks["λ of the maximum agrees"] = bool(isinstance(at, (int, float)) and np.any(
+            (lambdas == at) & (dD >= dD[k] - tol(top))))

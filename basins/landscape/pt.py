@@ -62,11 +62,12 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import scipy.linalg
 
-from basins.activations.core import Activation
+from basins.activations import Activation
 from basins.landscape.assumptions import check_assumption4
 from basins.io.case import write_json_atomic
 from basins.model.deep import DeepNetwork, deep_network, forward, random_weights
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
+from basins.landscape.records import PATH_SCHEMA, agrees, hex_array, unhex
 
 __all__ = [
     "HYPOTHESES",
@@ -76,11 +77,9 @@ __all__ = [
     "wide_path",
     "pyramid_path",
     "random_problem",
-    "hex_array",
-    "check_path",
+    "check_constructive",
 ]
 
-PATH_SCHEMA = "basins.path/1"
 
 #: The hypotheses checked before a path is built.
 HYPOTHESES: dict[str, str] = {
@@ -92,14 +91,6 @@ HYPOTHESES: dict[str, str] = {
 }
 
 _EPS = float(np.finfo(float).eps)
-
-
-def hex_array(a: Any) -> Any:
-    """Nested lists of float.hex strings (exact copy of a float64 array)."""
-    arr = np.asarray(a, dtype=float)
-    if arr.ndim == 0:
-        return float(arr).hex()
-    return [hex_array(r) for r in arr] if arr.ndim > 1 else [float(v).hex() for v in arr]
 
 
 @dataclass(frozen=True)
@@ -718,101 +709,16 @@ def decreasing_path(widths: Sequence[int], activation: Any, X: Any, Y: Any,
     return pyramid_path(widths, activation, X, Y, weights, **kwargs)
 
 
-# ------------------------------------------------------------------ check --
-
-def _unhex(a: Any) -> np.ndarray:
-    if isinstance(a, str):
-        return np.array(float.fromhex(a))
-    return np.array([_unhex(b) for b in a], dtype=float)
-
-
-def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
-    """Re-verify a ``basins.path/1`` record from what generates its points, independently of how it was made.
-
-    Nothing the record states about itself is trusted: every decision uses
-    quantities recomputed from the generator, and the stored ones are compared
-    with them.
-
-    Constructive paths ("wide", "pyramid"): the network, data, W^p and the end
-    layer are read from the float.hex generator; the loss is recomputed by
-    the forward pass at every stored λ (the segment in W_{H+1} for "wide", (76)
-    for "pyramid") and compared with the stored losses.  The rounding floor is
-    recomputed from the generator exactly as the builder computes it (the
-    stored ``rounding_floor`` is only compared with it); the decrease is
-    checked where the predicted drop exceeds twice the floors of the pair, and
-    E(W(1)) against the floor.  Searched paths ("descent", "barrier"): each
-    stored λ is placed on the polyline through the generator's points by
-    normalised arc length (the parametrisation of the search's dense
-    sampling), E is recomputed there (E at the first point plus ΔE without
-    cancellation) and compared with every stored loss, with ``start_loss``,
-    ``end_loss`` and the stored barrier; a descent must decrease strictly at
-    every dense sample.
-
-    Returns
-    -------
-    dict
-        ``ok`` and the individual ``checks`` (name → bool).
-
-    Raises
-    ------
-    CaseFormatError
-        The record is not a ``basins.path/1`` record or lacks its generator.
-
-    References
-    ----------
-    Li, Ding & Sun, Definition 2, Theorem 2 and the path (76).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> p = wide_path([2, 6, 1], "tanh", rng.standard_normal((2, 5)), rng.standard_normal((1, 5)), samples=21)
-    >>> d = p.to_dict()
-    >>> check_path(d)["ok"]
-    True
-    >>> d["rounding_floor"], d["losses"] = 1e300, [float(k) for k in range(21)]   # claims are not trusted
-    >>> res = check_path(d)
-    >>> res["ok"], res["checks"]["losses reproduce"], res["checks"]["stored rounding floor agrees"]
-    (False, False, False)
-    """
-    from basins.errors import CaseFormatError
-    if not isinstance(record, Mapping) or record.get("schema") != PATH_SCHEMA:
-        raise CaseFormatError(f"record with schema={record.get('schema') if isinstance(record, Mapping) else None!r} "
-                              f"is not a {PATH_SCHEMA} record")
-    gen = record.get("generator") or {}
-    kind = record.get("kind")
-    checks: dict[str, bool] = {}
-    try:
-        losses = np.asarray(record.get("losses", []), dtype=float)
-        if kind in ("wide", "pyramid"):
-            _check_constructive(record, gen, kind, losses, checks)
-        elif kind in ("descent", "barrier"):
-            _check_searched(record, gen, kind, losses, checks)
-        else:
-            raise CaseFormatError(f"kind={kind!r} is not one of wide, pyramid, descent, barrier")
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise CaseFormatError(f"the path record is malformed: {type(exc).__name__}: {exc}") from None
-    return {"ok": all(checks.values()), "kind": kind, "checks": checks,
-            "guarantee": "floating-point recomputation: verified numerically, not certified"}
-
-
-def _agrees(stored: Any, value: float, rtol: float, atol: float) -> bool:
-    """A stored number (maybe missing or not a number) within rtol·|value| + atol of a recomputed one."""
-    if isinstance(stored, bool) or not isinstance(stored, (int, float)):
-        return False
-    return bool(np.isfinite(stored) and abs(float(stored) - value) <= rtol * abs(value) + atol)
-
-
-def _check_constructive(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str, losses: np.ndarray,
+def check_constructive(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str, losses: np.ndarray,
                         checks: dict[str, bool]) -> None:
     """check_path for "wide" and "pyramid": losses and rounding floor recomputed from the generator."""
     from basins.errors import CaseFormatError
     if "perturbed_weights" not in gen:
         raise CaseFormatError("the path record has no weights (written with --no-weights): cannot re-check")
     net = deep_network(record["network"]["widths"], record["network"]["activations"])
-    X, Y = _unhex(gen["X"]), _unhex(gen["Y"])
-    Wp = [_unhex(W) for W in gen["perturbed_weights"]]
-    end = _unhex(gen["end_layer"])
+    X, Y = unhex(gen["X"]), unhex(gen["Y"])
+    Wp = [unhex(W) for W in gen["perturbed_weights"]]
+    end = unhex(gen["end_layer"])
     lambdas = np.asarray(record["lambdas"], dtype=float)
     layer = int(gen["changed_layer"])
     N, H = X.shape[1], net.depth
@@ -852,57 +758,6 @@ def _check_constructive(record: Mapping[str, Any], gen: Mapping[str, Any], kind:
     checks["losses follow (1 − λ)² E(W^p)"] = bool(np.all(np.abs(again - predicted) <= 10 * floors + 1e-12 * E0))
     checks["strictly decreasing"] = bool(np.all(np.diff(again)[_resolved(predicted, floors)] < 0))
     checks["end loss is 0 up to rounding"] = bool(again.size > 0 and again[-1] <= 10 * floors[-1])
-    checks["stored rounding floor agrees"] = _agrees(record.get("rounding_floor"), floor, 1e-6, 0.0)
+    checks["stored rounding floor agrees"] = agrees(record.get("rounding_floor"), floor, 1e-6, 0.0)
 
 
-def _check_searched(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str, losses: np.ndarray,
-                    checks: dict[str, bool]) -> None:
-    """check_path for "descent" and "barrier": E at every stored λ on the polyline through the points."""
-    from basins.model import network as net1
-    from basins.activations.core import as_activation
-    from basins.landscape.barrier import _at_arc_length, path_losses
-    pts = np.array([_unhex(p) for p in gen["points"]])
-    x, y = _unhex(gen["x"]), _unhex(gen["y"])
-    act = as_activation(record["network"]["activations"][0])
-    lambdas = np.asarray(record["lambdas"], dtype=float)
-    if pts.ndim != 2 or pts.shape[0] < 1 or pts.shape[1] % 2 or lambdas.ndim != 1 or lambdas.size < 1:
-        raise ValueError(f"points with shape {pts.shape} and lambdas with shape {lambdas.shape}")
-    m = pts.shape[1] // 2
-    E_start = net1.loss(act, x, y, pts[0, :m], pts[0, m:])
-    # ΔE relative to the first point, without cancellation, at the vertices and at every stored λ
-    dV = path_losses(act, x, y, pts[0], pts)
-    dD = path_losses(act, x, y, pts[0], _at_arc_length(pts, np.clip(lambdas, 0.0, 1.0)))
-    E = E_start + dD
-    tols = 1e-9 * np.maximum(1.0, np.abs(E)) + 1e-12     # on each recomputed loss
-
-    def tol(value: float) -> float:
-        return 1e-9 * max(1.0, abs(value)) + 1e-12
-
-    checks["λ increases from 0 to 1"] = bool(lambdas.size >= 2 and lambdas[0] == 0 and abs(lambdas[-1] - 1) <= 1e-12
-                                             and np.all(np.diff(lambdas) >= 0))
-    checks["losses reproduce"] = bool(losses.shape == E.shape and np.all(np.abs(losses - E) <= tols))
-    E_end = net1.loss(act, x, y, pts[-1, :m], pts[-1, m:])
-    checks["start loss reproduces"] = (_agrees(record.get("start_loss"), E_start, 0.0, tol(E_start))
-                                       and abs(E[0] - E_start) <= tol(E_start))
-    checks["end loss reproduces"] = (_agrees(record.get("end_loss"), E_end, 0.0, tol(E_end))
-                                     and abs(E[-1] - E_end) <= tol(E_end))
-    if kind == "descent":
-        checks["strictly decreasing at the points"] = bool(pts.shape[0] >= 2 and np.all(np.diff(dV) < 0))
-    if kind == "descent" or record.get("strictly_decreasing") is True:
-        checks["strictly decreasing at the dense samples"] = bool(dD.size >= 2 and np.all(np.diff(dD) < 0))
-    bar = record.get("barrier")
-    if kind == "barrier" and not isinstance(bar, Mapping):
-        checks["barrier recorded"] = False
-    if isinstance(bar, Mapping):
-        k = int(np.argmax(dD))
-        top = float(E[k])
-        checks["stored maximum agrees"] = _agrees(bar.get("max_loss"), top, 0.0, tol(top))
-        checks["no point above the stored maximum"] = bool(checks["stored maximum agrees"] and
-                                                           np.all(E <= float(bar["max_loss"]) + tols))
-        # the rise is a difference of cancellation-free ΔE: its own size sets the tolerance
-        rise = float(dD[k] - dD[0])
-        checks["barrier = max − start"] = _agrees(bar.get("value"), rise, 0.0,
-                                                  tol(rise) + 16 * _EPS * max(1.0, abs(top)))
-        at = bar.get("at")
-        checks["λ of the maximum agrees"] = bool(isinstance(at, (int, float)) and np.any(
-            (lambdas == at) & (dD >= dD[k] - tol(top))))

@@ -45,7 +45,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import sympy as sp
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import write_json_atomic
 from basins.errors import BasinsError, InvalidArgument
 

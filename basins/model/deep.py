@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.errors import InvalidArgument
 
 __all__ = [

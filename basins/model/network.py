@@ -8,12 +8,12 @@ and, with the ``_mp`` suffix, at arbitrary precision (mpmath, set with
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import mpmath
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 
 __all__ = [
     "features",

@@ -41,11 +41,14 @@ from typing import Any
 
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.errors import InvalidArgument
 
 __all__ = [
     "ResNetParams",
+    "data",
+    "forward",
+    "targets",
     "random_resnet",
     "resnet_gradient",
     "resnet_jacobian",
@@ -132,7 +135,7 @@ def random_resnet(d_x: int, d_z: int, d_y: int, depth: int = 2, *, seed: int = 0
     return ResNetParams(W, V, tuple(A))
 
 
-def _data(X: Any, d_x: int, name: str = "X") -> np.ndarray:
+def data(X: Any, d_x: int, name: str = "X") -> np.ndarray:
     X = np.asarray(X, dtype=float)
     if X.ndim == 1:
         X = X[:, None]
@@ -143,7 +146,7 @@ def _data(X: Any, d_x: int, name: str = "X") -> np.ndarray:
     return X
 
 
-def _forward(act: Activation, X: np.ndarray, p: ResNetParams) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def forward(act: Activation, X: np.ndarray, p: ResNetParams) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Pre-activations G_j and block outputs U_j (U_0 = X), each (N, ·)."""
     s0 = act.numpy(0)
     G, U = [], [X]
@@ -157,19 +160,19 @@ def _forward(act: Activation, X: np.ndarray, p: ResNetParams) -> tuple[list[np.n
 def resnet_residual_features(activation: Activation | str, X: Any, params: ResNetParams) -> np.ndarray:
     """Z(X, θ) ∈ R^{N×d_z}: the residual representation of every sample."""
     act = as_activation(activation)
-    X = _data(X, params.dims[0])
-    return _forward(act, X, params)[1][-1]
+    X = data(X, params.dims[0])
+    return forward(act, X, params)[1][-1]
 
 
 def resnet_output(activation: Activation | str, X: Any, params: ResNetParams) -> np.ndarray:
     """Ĥ = (X + Z Vᵀ) Wᵀ ∈ R^{N×d_y} (Eq. (1) of papers/001, samples as rows)."""
     act = as_activation(activation)
-    X = _data(X, params.dims[0])
-    Z = _forward(act, X, params)[1][-1]
+    X = data(X, params.dims[0])
+    Z = forward(act, X, params)[1][-1]
     return (X + Z @ params.V.T) @ params.W.T
 
 
-def _targets(Y: Any, N: int, d_y: int) -> np.ndarray:
+def targets(Y: Any, N: int, d_y: int) -> np.ndarray:
     Y = np.asarray(Y, dtype=float)
     if Y.ndim == 1:
         Y = Y[:, None]
@@ -181,7 +184,7 @@ def _targets(Y: Any, N: int, d_y: int) -> np.ndarray:
 def resnet_loss(activation: Activation | str, X: Any, Y: Any, params: ResNetParams) -> float:
     """E = ||Ĥ − Y||_F² (basins' convention; the paper's L is E/N)."""
     H = resnet_output(activation, X, params)
-    R = H - _targets(Y, *H.shape)
+    R = H - targets(Y, *H.shape)
     return float(np.sum(R * R))
 
 
@@ -194,9 +197,9 @@ def resnet_jacobian(activation: Activation | str, X: Any, params: ResNetParams) 
     """
     act = as_activation(activation)
     d_x, d_z, d_y, depth = params.dims
-    X = _data(X, d_x)
+    X = data(X, d_x)
     N = X.shape[0]
-    G, U = _forward(act, X, params)
+    G, U = forward(act, X, params)
     s1 = act.numpy(1)
     S = [s1(g) for g in G]                      # σ′(G_j), (N, d_z)
     Z = U[-1]
@@ -230,5 +233,5 @@ def _vec_cols(T: np.ndarray) -> np.ndarray:
 def resnet_gradient(activation: Activation | str, X: Any, Y: Any, params: ResNetParams) -> np.ndarray:
     """∇E = 2 Jᵀ vec(Ĥ − Y) with respect to θ_all."""
     H = resnet_output(activation, X, params)
-    R = H - _targets(Y, *H.shape)
+    R = H - targets(Y, *H.shape)
     return 2.0 * resnet_jacobian(activation, X, params).T @ R.ravel(order="F")

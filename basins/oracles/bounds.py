@@ -76,7 +76,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.io.case import Case
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable, VerificationFailed
 
@@ -1103,7 +1103,7 @@ def resnet_value(activation: Activation | str, X: Any, Y: Any, params: Any, *,
     >>> res.difference >= 0, res.holds    # a random point: the value is below the loss
     (True, False)
     """
-    from basins.model.resnet import ResNetParams, _forward, _targets, resnet_jacobian
+    from basins.model.resnet import ResNetParams, forward, resnet_jacobian, targets
 
     if not isinstance(params, ResNetParams):
         raise InvalidArgument(f"params={params!r} must be a basins.model.resnet.ResNetParams")
@@ -1114,14 +1114,14 @@ def resnet_value(activation: Activation | str, X: Any, Y: Any, params: Any, *,
         raise NotApplicable(
             f"d_y={d_y} > min(d_x={d_x}, d_z={d_z}); papers/001 Theorem 2 needs '{HYPOTHESES['resnet A1']}'",
             theorem="papers/001 Theorem 2", hypothesis="resnet A1")
-    from basins.model.resnet import _data
+    from basins.model.resnet import data
 
-    Xa = _data(X, d_x)
-    G, U = _forward(act, Xa, params)
+    Xa = data(X, d_x)
+    G, U = forward(act, Xa, params)
     for j, g in enumerate(G, start=1):
         _require_differentiable(act, g.T, f"residual block {j}", U[j - 1].T)
     N = Xa.shape[0]
-    Ya = _targets(Y, N, d_y)
+    Ya = targets(Y, N, d_y)
     Z = U[-1]
     H = (Xa + Z @ params.V.T) @ params.W.T
     J = resnet_jacobian(act, Xa, params)

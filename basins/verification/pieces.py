@@ -42,7 +42,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from basins.activations.core import Activation, as_activation
+from basins.activations import Activation, as_activation
 from basins.errors import InvalidArgument, NotApplicable
 
 __all__ = [
@@ -506,7 +506,7 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
     import mpmath
 
     from basins.model.network import loss_mp
-    from basins.verification.verify import Check, Verification, _directions, _loss_check, _sampling_check, _witness_check
+    from basins.verification.steps import Check, Verification, directions, loss_check, sampling_check, witness_check
 
     act = case.activation
     x, y, v, w = case.arrays()
@@ -518,7 +518,7 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
     with mpmath.workdps(dps):
         E = loss_mp(act, x, y, v, w, dps)
         figures["loss"] = mpmath.nstr(E, 20)
-        checks.append(_loss_check(case, E, f"{dps} digits"))
+        checks.append(loss_check(case, E, f"{dps} digits"))
         try:
             X, Y, V, W, source = exact_point(case)
             res = analyse_pieces(act, X, Y, V, W)
@@ -528,7 +528,7 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
                                 f"S = {[i + 1 for i in res.S]}; {res.reason}; exact E = {res.loss}"))
         except (InvalidArgument, NotApplicable) as exc:
             checks.append(Check("pieces", False, None, f"exact analysis not possible: {exc}"))
-        checks.append(_witness_check(case, E, dps, figures))
-    checks.append(_sampling_check(case, _directions(samples, m, seed), radii, figures, progress,
+        checks.append(witness_check(case, E, dps, figures))
+    checks.append(sampling_check(case, directions(samples, m, seed), radii, figures, progress,
                                   kinds="random, ±axes"))
     return Verification(tuple(checks), figures)

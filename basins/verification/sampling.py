@@ -51,17 +51,16 @@ SPEC §7 (``shared/SPEC.md``).
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
-from basins.activations.core import Activation, as_activation
+from basins.parallel import blas_threads
+from basins.activations import Activation, as_activation
 from basins.errors import InvalidArgument
 
 __all__ = ["delta_losses", "delta_sigma", "taylor_steps", "CHUNK_ELEMENTS", "TAYLOR_ORDERS"]
@@ -360,62 +359,15 @@ def delta_losses(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, d
                                     local.work)
 
     if nw <= 1:
-        with _blas_threads(1 if workers == 1 else None):
+        with blas_threads(1 if workers == 1 else None):
             for b in bounds:
                 run(b)
     else:
         # one BLAS thread per worker: the chunks' products are small, and two
         # threaded BLAS calls side by side on two cores slow each other down
-        with ThreadPoolExecutor(nw, initializer=_one_blas_thread) as pool:
+        with blas_threads(1), ThreadPoolExecutor(nw) as pool:
             list(pool.map(run, bounds))
     return out
-
-
-@functools.lru_cache(maxsize=None)
-def _blas_local() -> tuple[Any, ...]:
-    """``openblas_set_num_threads_local`` of the OpenBLAS copies bundled with numpy and scipy."""
-    import ctypes
-    import glob
-
-    found = []
-    for pkg in ("numpy", "scipy"):
-        try:
-            here = os.path.dirname(str(__import__(pkg).__file__))
-        except ImportError:  # pragma: no cover - scipy is a dependency
-            continue
-        for path in glob.glob(os.path.join(here, "..", f"{pkg}.libs", "*openblas*.so*")) + \
-                glob.glob(os.path.join(here, ".libs", "*openblas*.so*")):
-            try:
-                fn = ctypes.CDLL(path).openblas_set_num_threads_local
-            except (OSError, AttributeError):
-                continue
-            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-            found.append(fn)
-    return tuple(found)
-
-
-def _one_blas_thread() -> None:
-    """Thread-pool initializer: this worker's BLAS calls run on one thread."""
-    for fn in _blas_local():
-        fn(1)
-
-
-@contextlib.contextmanager
-def _blas_threads(n: int | None) -> Iterator[None]:
-    """Limit BLAS (numpy's and scipy's OpenBLAS) to ``n`` threads for the calling thread
-    only; a no-op if ``n`` is None or the libraries are not found.
-
-    On a machine whose cores are busy with other work, threaded OpenBLAS can be
-    many times slower than one thread (its threads wait for cores).
-    """
-    fns = _blas_local() if n is not None else ()
-    previous = [fn(n) for fn in fns]
-    try:
-        yield
-    finally:
-        for fn, p in zip(fns, previous):
-            if p > 0:
-                fn(p)
 
 
 def delta_sigma(activation: Activation | str, u: Any, h: Any) -> np.ndarray:

@@ -8,7 +8,6 @@ Only the ball-arithmetic certificates may be called *certified*.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import mpmath
@@ -17,13 +16,12 @@ import numpy as np
 from basins.io.case import Case
 from basins.errors import InvalidArgument
 from basins.model.network import gradient, gradient_mp, hessian, hessian_mp, loss_mp, output
-from basins.verification.sampling import delta_losses
+from basins.verification.steps import (FAILED, VERIFIED, Check, Verification, directions, loss_check, mp_str,
+                                        sampling_check, witness_check)
 
 __all__ = ["Check", "Verification", "verify_case", "DEFAULT_RADII", "VERIFIED", "FAILED"]
 
 DEFAULT_RADII: tuple[float, ...] = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
-VERIFIED = "verified numerically"
-FAILED = "failed"
 
 #: Up to this size (2m) the Hessian's eigenvalues are computed in mpmath itself.
 _MP_EIG_MAX = 40
@@ -31,47 +29,6 @@ _MP_EIG_MAX = 40
 #: Above this m²·N the loss, gradient and Hessian are evaluated in float64 (the
 #: pure-Python 50-digit Hessian costs O(m²N) mpmath operations: hours at m = 500, N = 2000).
 _MP_WORK_MAX = 250_000
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verification check: its name, whether it passed, a figure and an explanation."""
-
-    name: str
-    passed: bool
-    value: Any
-    detail: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "value": self.value, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class Verification:
-    """The outcome of :func:`verify_case`; ``status`` is "verified numerically" or "failed"."""
-
-    checks: tuple[Check, ...]
-    figures: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
-
-    @property
-    def status(self) -> str:
-        return VERIFIED if self.passed else FAILED
-
-    @property
-    def failed(self) -> list[str]:
-        return [c.name for c in self.checks if not c.passed]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "guarantee": "floating-point sampling and 50-digit evaluation; not a proof",
-                "checks": [c.to_dict() for c in self.checks], "figures": self.figures}
-
-
-def _mp_str(x: Any, digits: int = 20) -> str:
-    return mpmath.nstr(x, digits)
 
 
 def _float64_derivatives(act: Any, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.ndarray
@@ -148,9 +105,9 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
             g = gradient_mp(act, x, y, v, w, dps)
             H = hessian_mp(act, x, y, v, w, dps)
         gnorm = mpmath.sqrt(mpmath.fsum(gi * gi for gi in g))
-        figures["loss"] = _mp_str(E)
+        figures["loss"] = mp_str(E)
         figures["gradient norm"] = float(gnorm)
-        checks.append(_loss_check(case, E, prec))
+        checks.append(loss_check(case, E, prec))
         lam_min, lam_max, how = _spectrum(H, dps)
         figures["hessian"] = {"min eigenvalue": lam_min, "max eigenvalue": lam_max, "method": how}
         pd = lam_min > 0 and lam_min > 1e-13 * abs(lam_max)
@@ -169,70 +126,14 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
         checks.append(Check("critical point", bool(step_norm <= 1e-8 * scale), float(gnorm),
                             f"|∇E| = {float(gnorm):.3g}; Newton step |H⁻¹∇E| = {step_norm:.3g} "
                             f"(a critical point this close; bound 1e-8·(1+|θ|) = {1e-8 * scale:.3g})"))
-        checks.append(_witness_check(case, E, dps, figures, large=large))
+        checks.append(witness_check(case, E, dps, figures, large=large))
 
     evecs = np.linalg.eigh(hessian(act, x, y, v, w))[1]
     soft = evecs[:, : min(3, 2 * m)].T
-    check = _sampling_check(case, _directions(samples, m, seed, soft), radii, figures, progress,
+    check = sampling_check(case, directions(samples, m, seed, soft), radii, figures, progress,
                             kinds="random, ±axes, ±3 softest")
     figures["half smallest eigenvalue"] = lam_min / 2
     checks.append(Check(check.name, check.passed, check.value, f"{check.detail} (λ_min/2 = {lam_min / 2:.6g})"))
     return Verification(tuple(checks), figures)
 
 
-def _loss_check(case: Case, E: Any, prec: str) -> Check:
-    """The stored loss against E recomputed (relative 1e-9)."""
-    rel = abs(E - mpmath.mpf(case.loss)) / max(abs(E), mpmath.mpf(1e-300))
-    return Check("loss", bool(rel <= 1e-9), float(E),
-                 f"E = {_mp_str(E, 17)} in {prec}; stored {case.loss!r} (relative difference {float(rel):.2e})")
-
-
-def _witness_check(case: Case, E: Any, dps: int, figures: dict[str, Any], *, large: bool = False) -> Check:
-    """E(witness) < E, at ``dps`` digits (exact float sums in float64 when ``large``)."""
-    if case.witness is None:
-        return Check("witness", False, None, "the case has no witness of lower loss")
-    act = case.activation
-    x, y, _, _ = case.arrays()
-    if large:
-        rw = output(act, x, case.witness.v, case.witness.w) - y
-        Ew = mpmath.mpf(math.fsum(rw * rw))
-    else:
-        Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
-    figures["witness loss"] = _mp_str(Ew)
-    return Check("witness", bool(Ew < E), float(Ew),
-                 f"E(witness) = {_mp_str(Ew, 12)} < E = {_mp_str(E, 12)}" if Ew < E else
-                 f"E(witness) = {_mp_str(Ew, 12)} is not below E = {_mp_str(E, 12)}")
-
-
-def _directions(samples: int, m: int, seed: int, extra: np.ndarray | None = None) -> np.ndarray:
-    """Unit directions in θ-space, shape (samples + 4m [+ 2·len(extra)], 2m): seeded random, ±axes, ±extra."""
-    rng = np.random.default_rng(seed)
-    eye = np.eye(2 * m)
-    parts = [rng.standard_normal((samples, 2 * m)), eye, -eye]
-    if extra is not None and len(extra):
-        parts += [extra, -extra]
-    dirs = np.vstack(parts)
-    return dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
-
-
-def _sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures: dict[str, Any],
-                    progress: Callable[[int, int], None] | None, *, kinds: str) -> Check:
-    """ΔE > 0 along every direction at every radius (cancellation-free kernel); figures per radius."""
-    x, y, v, w = case.arrays()
-    m = w.size
-    per_radius = []
-    all_positive = True
-    for rad in radii:
-        d = rad * dirs
-        de = delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:])
-        positive = bool(np.all(de > 0))
-        all_positive &= positive
-        per_radius.append({"radius": float(rad), "min dE/r^2": float(np.min(de / rad**2)),
-                           "directions": int(d.shape[0]), "all positive": positive})
-        if progress is not None:
-            progress(len(per_radius), len(radii))
-    figures["sampling"] = per_radius
-    smallest = min(p["min dE/r^2"] for p in per_radius)
-    return Check("sampling", all_positive, smallest,
-                 f"ΔE > 0 in {dirs.shape[0]} directions ({kinds}) at radii "
-                 f"{', '.join(f'{r:g}' for r in radii)}; smallest ΔE/|δ|² = {smallest:.6g}")

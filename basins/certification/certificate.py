@@ -1,0 +1,120 @@
+"""The certificate record shared by every rigorous verifier: its type, its exact inputs and digest.
+
+A :class:`Certificate` holds a status, the checks (name, passed, detail), the
+exact inputs the proof used (activation text, ``float.hex`` vectors, the
+case's labels), audit figures and library versions, and — not serialised —
+the exact enclosures of E at the point and at the witness that the certified
+record (:mod:`basins.certification.record`) is checked against.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import platform
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Iterator, Mapping
+
+import sympy as sp
+
+from basins.io.case import Case
+
+__all__ = ["CERTIFIED", "REJECTED", "Certificate", "exact_inputs", "input_digest", "arb_bounds",
+           "library_versions", "flint_precision"]
+
+CERTIFIED = "certified"
+REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The outcome of a certification: status, checks, exact inputs and audit figures."""
+
+    kind: str
+    status: str
+    checks: tuple[tuple[str, bool, str], ...]
+    inputs: Mapping[str, Any]
+    figures: Mapping[str, Any]
+    versions: Mapping[str, str] = field(default_factory=dict)
+    #: Exact rational enclosures [lo, hi] of E at the case's point ("loss") and at the witness
+    #: ("witness loss"), used to check the stored figures a consumer reads; not serialised.
+    enclosures: Mapping[str, tuple[Fraction, Fraction]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def certified(self) -> bool:
+        return self.status == CERTIFIED
+
+    @property
+    def failed(self) -> list[str]:
+        return [name for name, ok, _ in self.checks if not ok]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "guarantee": ("proved in ball arithmetic (every rounding enclosed); any undecided comparison rejects"
+                          if self.certified else "not proved"),
+            "checks": [{"name": n, "passed": ok, "detail": d} for n, ok, d in self.checks],
+            "inputs": dict(self.inputs),
+            "figures": dict(self.figures),
+            "versions": dict(self.versions),
+        }
+
+
+# ----------------------------------------------------------------- inputs --
+
+def exact_inputs(case: Case, activation: Any = None) -> dict[str, Any]:
+    """The data a certificate depends on, exactly: activation text, float.hex vectors and the case's labels.
+
+    ``activation`` is the fresh activation the proof used (its text is
+    recomputed from the expression); the labels (name, theorem, activation
+    name) are bound into the digest so that an edit of any of them is seen.
+    """
+    act = activation if activation is not None else case.activation
+    d: dict[str, Any] = {"activation": str(act.expr),
+                         "labels": {"name": str(case.name), "theorem": str(case.theorem),
+                                    "activation_name": str(case.activation.name)}}
+    for k in ("x", "y", "v", "w"):
+        d[k] = [float(a).hex() for a in getattr(case, k)]
+    d["witness"] = None if case.witness is None else {
+        "v": [float(a).hex() for a in case.witness.v], "w": [float(a).hex() for a in case.witness.w]}
+    return d
+
+
+def arb_bounds(b: Any) -> tuple[Fraction, Fraction]:
+    """The exact rational endpoints [lo, hi] of a finite python-flint ball."""
+    def q(p: Any) -> Fraction:
+        man, exp = p.man_exp()
+        return Fraction(int(man)) * Fraction(2) ** int(exp)
+    return q(b.lower()), q(b.upper())
+
+
+def input_digest(inputs: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of :func:`exact_inputs` (and the certificate's own choices)."""
+    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import flint
+    import mpmath
+
+    from basins import __version__
+
+    return {"python-flint": str(flint.__version__), "mpmath": str(mpmath.__version__),
+            "sympy": str(sp.__version__), "basins": str(__version__), "python": platform.python_version()}
+
+
+@contextlib.contextmanager
+def flint_precision(bits: int) -> Iterator[None]:
+    """Set python-flint's working precision inside a block (restored afterwards)."""
+    import flint
+
+    old = flint.ctx.prec
+    flint.ctx.prec = int(bits)
+    try:
+        yield
+    finally:
+        flint.ctx.prec = old

@@ -1,0 +1,121 @@
+"""The steps of a numerical verification, shared by :mod:`basins.verification.verify` and the exact
+piece analysis of :mod:`basins.verification.pieces`: the result types and the loss, witness and
+sampling checks.  Everything here is "verified numerically", never "certified"."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import mpmath
+import numpy as np
+
+from basins.io.case import Case
+from basins.model.network import loss_mp, output
+from basins.verification.sampling import delta_losses
+
+__all__ = ["Check", "Verification", "VERIFIED", "FAILED", "loss_check", "witness_check", "directions",
+           "sampling_check", "mp_str"]
+
+VERIFIED = "verified numerically"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verification check: its name, whether it passed, a figure and an explanation."""
+
+    name: str
+    passed: bool
+    value: Any
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "passed": self.passed, "value": self.value, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of :func:`verify_case`; ``status`` is "verified numerically" or "failed"."""
+
+    checks: tuple[Check, ...]
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def status(self) -> str:
+        return VERIFIED if self.passed else FAILED
+
+    @property
+    def failed(self) -> list[str]:
+        return [c.name for c in self.checks if not c.passed]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "guarantee": "floating-point sampling and 50-digit evaluation; not a proof",
+                "checks": [c.to_dict() for c in self.checks], "figures": self.figures}
+
+
+def mp_str(x: Any, digits: int = 20) -> str:
+    return mpmath.nstr(x, digits)
+
+
+def loss_check(case: Case, E: Any, prec: str) -> Check:
+    """The stored loss against E recomputed (relative 1e-9)."""
+    rel = abs(E - mpmath.mpf(case.loss)) / max(abs(E), mpmath.mpf(1e-300))
+    return Check("loss", bool(rel <= 1e-9), float(E),
+                 f"E = {mp_str(E, 17)} in {prec}; stored {case.loss!r} (relative difference {float(rel):.2e})")
+
+
+def witness_check(case: Case, E: Any, dps: int, figures: dict[str, Any], *, large: bool = False) -> Check:
+    """E(witness) < E, at ``dps`` digits (exact float sums in float64 when ``large``)."""
+    if case.witness is None:
+        return Check("witness", False, None, "the case has no witness of lower loss")
+    act = case.activation
+    x, y, _, _ = case.arrays()
+    if large:
+        rw = output(act, x, case.witness.v, case.witness.w) - y
+        Ew = mpmath.mpf(math.fsum(rw * rw))
+    else:
+        Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
+    figures["witness loss"] = mp_str(Ew)
+    return Check("witness", bool(Ew < E), float(Ew),
+                 f"E(witness) = {mp_str(Ew, 12)} < E = {mp_str(E, 12)}" if Ew < E else
+                 f"E(witness) = {mp_str(Ew, 12)} is not below E = {mp_str(E, 12)}")
+
+
+def directions(samples: int, m: int, seed: int, extra: np.ndarray | None = None) -> np.ndarray:
+    """Unit directions in θ-space, shape (samples + 4m [+ 2·len(extra)], 2m): seeded random, ±axes, ±extra."""
+    rng = np.random.default_rng(seed)
+    eye = np.eye(2 * m)
+    parts = [rng.standard_normal((samples, 2 * m)), eye, -eye]
+    if extra is not None and len(extra):
+        parts += [extra, -extra]
+    dirs = np.vstack(parts)
+    return dirs / np.linalg.norm(dirs, axis=1, keepdims=True)
+
+
+def sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures: dict[str, Any],
+                    progress: Callable[[int, int], None] | None, *, kinds: str) -> Check:
+    """ΔE > 0 along every direction at every radius (cancellation-free kernel); figures per radius."""
+    x, y, v, w = case.arrays()
+    m = w.size
+    per_radius = []
+    all_positive = True
+    for rad in radii:
+        d = rad * dirs
+        de = delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:])
+        positive = bool(np.all(de > 0))
+        all_positive &= positive
+        per_radius.append({"radius": float(rad), "min dE/r^2": float(np.min(de / rad**2)),
+                           "directions": int(d.shape[0]), "all positive": positive})
+        if progress is not None:
+            progress(len(per_radius), len(radii))
+    figures["sampling"] = per_radius
+    smallest = min(p["min dE/r^2"] for p in per_radius)
+    return Check("sampling", all_positive, smallest,
+                 f"ΔE > 0 in {dirs.shape[0]} directions ({kinds}) at radii "
+                 f"{', '.join(f'{r:g}' for r in radii)}; smallest ΔE/|δ|² = {smallest:.6g}")
