@@ -70,7 +70,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'basins' has no attribute {name!r}")
 
 
-__all__ = [
+__all__ = [  # noqa: PLE0604 - the lazy names are strings, spread from _LAZY
     "__version__",
     "Activation", "as_activation", "parse_expression", "registry_names",
     "Case", "Witness", "load_case",
