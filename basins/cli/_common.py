@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from typing import Any, Callable
 
@@ -32,23 +33,52 @@ def emit_json(data: Any) -> None:
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into one line on stderr (and a JSON object with --json), exit 1."""
+    """Turn every error into one line on stderr (and a JSON object with --json), exit 1.
+
+    Library errors (:class:`~basins.errors.BasinsError`) name the argument, the
+    value and the rule.  Anything else — a file system error, an overflow, a
+    bug — is still one line, naming its kind; ``BASINS_DEBUG=1`` in the
+    environment shows the traceback instead.  Ctrl-C ends with exit 130.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except BasinsError as exc:
-            message = str(exc).replace("\n", " ")
-            if kwargs.get("as_json"):
-                err: dict[str, Any] = {"error": message, "type": type(exc).__name__}
-                if isinstance(exc, NotApplicable):
-                    err.update(theorem=exc.theorem, hypothesis=exc.hypothesis)
-                emit_json(err)
-            click.echo(f"Error: {message}", err=True)
-            sys.exit(1)
+            _fail(str(exc), exc, kwargs.get("as_json"))
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+            _fail(f"cannot use{where}: {exc.strerror or exc}", exc, kwargs.get("as_json"))
+        except (RecursionError, MemoryError) as exc:
+            if os.environ.get("BASINS_DEBUG"):
+                raise
+            _fail(f"the input is too large or too deeply nested ({type(exc).__name__})", exc, kwargs.get("as_json"))
+        except Exception as exc:  # a bug or an unguarded input: still one line, never a traceback
+            if os.environ.get("BASINS_DEBUG"):
+                raise
+            _fail(f"{type(exc).__name__}: {exc} (an unexpected error; BASINS_DEBUG=1 shows where)", exc,
+                  kwargs.get("as_json"))
 
     return wrapper
+
+
+def _fail(message: str, exc: BaseException, as_json: Any) -> None:
+    message = " ".join(str(message).split())
+    if len(message) > 2000:
+        message = message[:1997] + "..."
+    if as_json:
+        err: dict[str, Any] = {"error": message, "type": type(exc).__name__}
+        if isinstance(exc, NotApplicable):
+            err.update(theorem=exc.theorem, hypothesis=exc.hypothesis)
+        emit_json(err)
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
 
 
 def float_list(name: str, text: str | None) -> list[float] | None:
