@@ -47,7 +47,7 @@ CERTIFIED_FIELDS = ("activation", "activation_name", "x", "y", "v", "w", "loss",
 #: What a certified file carries outside its certified record.
 NOT_CERTIFIED = {
     "details": "the construction's notes (a, M, margins, search): not re-proved (details.exact is checked)",
-    "verification": "the float64 numerical verification: verified numerically, not certified",
+    "verification": "the float64 numerical verification, when the file has one: not certified",
 }
 
 
