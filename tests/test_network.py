@@ -82,3 +82,23 @@ def test_gradient_is_two_jacobian_transpose_residual():
     v, w = np.array([1.0, 2.0]), np.array([0.3, -0.4])
     r = output("tanh", x, v, w) - y
     assert np.allclose(gradient("tanh", x, y, v, w), 2 * jacobian("tanh", x, v, w).T @ r)
+
+
+def test_losses_batch_equals_loss_row_by_row():
+    from basins.model.network import losses_batch
+
+    x, y = np.array([0.1, 2.0, 3.0, -0.5]), np.array([1.0, -2.0, 0.5, 0.25])
+    V, W = RNG.standard_normal((9, 3)), RNG.standard_normal((9, 3))
+    E = losses_batch("swish", x, y, V, W)
+    assert E.shape == (9,)
+    np.testing.assert_allclose(E, [loss("swish", x, y, V[k], W[k]) for k in range(9)], rtol=1e-14)
+
+
+def test_mp_wrappers_keep_mpf_inputs_and_types():
+    with mpmath.workdps(30):
+        v, w = [mpmath.mpf(1) / 3], [mpmath.mpf(2) / 7]
+    E = loss_mp("tanh", [1.0, 2.0], [0.5, 0.25], v, w, dps=30)
+    g = gradient_mp("tanh", [1.0, 2.0], [0.5, 0.25], v, w, dps=30)
+    H = hessian_mp("tanh", [1.0, 2.0], [0.5, 0.25], v, w, dps=30)
+    assert isinstance(E, mpmath.mpf) and len(g) == 2 and isinstance(H, mpmath.matrix) and H.rows == 2
+    assert float(E) == pytest.approx(loss("tanh", [1.0, 2.0], [0.5, 0.25], [1 / 3], [2 / 7]), rel=1e-15)

@@ -37,6 +37,7 @@ from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, 
                                               flint_precision, input_digest, library_versions)
 from basins.errors import InvalidArgument
 from basins.io.case import Case
+from basins.model import engine
 from basins.validate import proof_inputs
 
 __all__ = ["HYPOTHESES", "KIND", "certify_smooth"]
@@ -61,74 +62,20 @@ _RADIUS_EXPONENTS = (-33, -40, -26, -20, -46)
 # ------------------------------------------------------- ball evaluation --
 
 class _Balls:
-    """E, ∇E and ∇²E of the network over balls of parameters (one engine)."""
+    """E, ∇E and ∇²E of the network over balls of parameters: the engine's ball context on the case's data."""
 
     def __init__(self, case: Case, act: Any):
-        import flint
-
-        self.flint = flint
-        self.act = act
-        self.f = act.arb(2)
-        self._f0 = act.arb(0)
-        self.x = [flint.arb(float(a)) for a in case.x]
-        self.y = [flint.arb(float(a)) for a in case.y]
-        self.m, self.n = case.m, case.N
-
-    def features(self, w: Sequence[Any]) -> tuple[list[list[Any]], list[list[Any]], list[list[Any]], list[list[Any]]]:
-        z, z1, z2, u_all = [], [], [], []
-        for wi in w:
-            zi, z1i, z2i, ui = [], [], [], []
-            for xj in self.x:
-                u = wi * xj
-                s0, s1, s2 = self.f(u)
-                zi.append(s0)
-                z1i.append(xj * s1)
-                z2i.append(xj * xj * s2)
-                ui.append(u)
-            z.append(zi)
-            z1.append(z1i)
-            z2.append(z2i)
-            u_all.append(ui)
-        return z, z1, z2, u_all
-
-    def residual(self, z: list[list[Any]], v: Sequence[Any]) -> list[Any]:
-        arb_mat = self.flint.arb_mat
-        yhat = arb_mat([list(v)]) * arb_mat(z)
-        return [yhat[0, j] - self.y[j] for j in range(self.n)]
+        self.ctx = engine.BallContext(act)
+        self.x = self.ctx.data(case.x)
+        self.y = self.ctx.data(case.y)
 
     def loss(self, v: Sequence[Any], w: Sequence[Any]) -> Any:
-        z = [[self.f0(wi * xj) for xj in self.x] for wi in w]
-        r = self.residual(z, v)
-        total = self.flint.arb(0)
-        for rj in r:
-            total += rj * rj
-        return total
-
-    def f0(self, u: Any) -> Any:
-        return self._f0(u)[0]
+        return engine.loss(self.ctx, self.x, self.y, v, w)
 
     def gradient_hessian(self, v: Sequence[Any], w: Sequence[Any], want_hessian: bool = True
                          ) -> tuple[Any, Any, list[list[Any]]]:
-        arb_mat = self.flint.arb_mat
-        m = self.m
-        z, z1, z2, u = self.features(w)
-        r = self.residual(z, v)
-        rcol = arb_mat([[rj] for rj in r])
-        Z, Z1 = arb_mat(z), arb_mat(z1)
-        zr, z1r = Z * rcol, Z1 * rcol
-        g = arb_mat([[2 * zr[i, 0]] for i in range(m)] + [[2 * v[i] * z1r[i, 0]] for i in range(m)])
-        if not want_hessian:
-            return g, None, u
-        Jt = arb_mat([list(zi) for zi in z] + [[v[i] * e for e in z1[i]] for i in range(m)])
-        H = 2 * (Jt * Jt.transpose())
-        z2r = arb_mat(z2) * rcol
-        rows = H.tolist()
-        for i in range(m):
-            c = 2 * z1r[i, 0]
-            rows[i][m + i] += c
-            rows[m + i][i] += c
-            rows[m + i][m + i] += 2 * v[i] * z2r[i, 0]
-        return g, arb_mat(rows), u
+        d = engine.derivatives(self.ctx, self.x, self.y, v, w, order=2 if want_hessian else 1)
+        return d.gradient, d.hessian, d.features.u
 
 
 def _all_finite(mat: Any) -> bool:

@@ -25,6 +25,7 @@ import numpy as np
 
 from basins.activations import Activation, as_activation
 from basins.errors import InvalidArgument
+from basins.model import engine
 
 __all__ = [
     "DeepNetwork",
@@ -160,6 +161,15 @@ def _check(net: DeepNetwork, weights: Sequence[Any], X: Any, Y: Any | None = Non
     return Ws, Xa, Ya
 
 
+def _shallow(net: DeepNetwork) -> bool:
+    """Widths [1, m, 1]: the network of SPEC §0, whose maths is :mod:`basins.model.engine`'s (v = W_2, w = W_1)."""
+    return len(net.widths) == 3 and net.widths[0] == 1 and net.widths[-1] == 1
+
+
+def _vw(Ws: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return Ws[1].ravel(), Ws[0].ravel()
+
+
 def forward(net: DeepNetwork, weights: Sequence[Any], X: Any) -> list[np.ndarray]:
     """The layer outputs [T_0 = X, T_1, ..., T_H, Ŷ]; T_h has shape (d_h, N).
 
@@ -181,6 +191,9 @@ def forward(net: DeepNetwork, weights: Sequence[Any], X: Any) -> list[np.ndarray
 
 def output(net: DeepNetwork, weights: Sequence[Any], X: Any) -> np.ndarray:
     """Ŷ = W_{H+1} T_H, shape (d_out, N)."""
+    if _shallow(net):
+        Ws, Xa, _ = _check(net, weights, X)
+        return engine.output(engine.float_context(net.activations[0]), Xa, *_vw(Ws))[None, :]
     return forward(net, weights, X)[-1]
 
 
@@ -194,6 +207,8 @@ def loss(net: DeepNetwork, weights: Sequence[Any], X: Any, Y: Any) -> float:
     17.0
     """
     Ws, Xa, Ya = _check(net, weights, X, Y)
+    if _shallow(net):
+        return float(engine.loss(engine.float_context(net.activations[0]), Xa, Ya, *_vw(Ws)))
     R = output(net, Ws, Xa) - Ya
     return float(np.sum(R * R))
 
@@ -221,6 +236,10 @@ def gradient(net: DeepNetwork, weights: Sequence[Any], X: Any, Y: Any) -> list[n
     is used (a one-sided derivative for relu-like σ).
     """
     Ws, Xa, Ya = _check(net, weights, X, Y)
+    if _shallow(net):
+        g = engine.gradient(engine.float_context(net.activations[0]), Xa, Ya, *_vw(Ws))
+        m = net.widths[1]
+        return [g[m:].reshape(m, 1), g[:m].reshape(1, m)]
     Ts, Ds = _backward(net, Ws, Xa)
     R = Ws[-1] @ Ts[-1] - Ya
     G = 2.0 * R
@@ -241,6 +260,10 @@ def jacobian(net: DeepNetwork, weights: Sequence[Any], X: Any) -> np.ndarray:
     :func:`gradient` flattened by :func:`pack`.
     """
     Ws, Xa, _ = _check(net, weights, X)
+    if _shallow(net):
+        J = engine.jacobian(engine.float_context(net.activations[0]), Xa, *_vw(Ws))
+        m = net.widths[1]
+        return np.hstack([J[:, m:], J[:, :m]])
     Ts, Ds = _backward(net, Ws, Xa)
     dout, N = net.widths[-1], Xa.shape[1]
     blocks: list[np.ndarray] = []
