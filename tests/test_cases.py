@@ -100,7 +100,7 @@ def certified_file(run, tmp_path) -> Path:
 def test_cli_certify_then_verify_rigorous(run, certified_file) -> None:
     res = run("verify", "--rigorous", str(certified_file))
     assert res.exit_code == 0, res.output
-    assert "[first] krawczyk" in res.output and "[second] krawczyk" in res.output
+    assert "[first] krawczyk" in res.output and "[second] newton-kantorovich" in res.output
     res = run("verify", "--rigorous", "--json", str(certified_file))
     data = json.loads(res.output)
     assert data["status"] == "certified" and data["second"]["status"] == "certified"

@@ -41,6 +41,7 @@ from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, 
                                               library_versions)
 from basins.certification.smooth import certify_smooth
 from basins.errors import NotApplicable
+from basins.model import engine
 
 __all__ = ["HYPOTHESES", "certify_pl", "MAX_KINKED"]
 
@@ -106,110 +107,26 @@ def _q(a: float) -> Any:
     return flint.fmpq(n, d)
 
 
-def _pd(rows: list[list[Any]]) -> tuple[bool, Any]:
-    """Positive definite by Sylvester's criterion (exact minors); returns (ok, smallest minor)."""
-    import flint
-
-    n = len(rows)
-    smallest = None
-    for k in range(1, n + 1):
-        d = flint.fmpq_mat([r[:k] for r in rows[:k]]).det()
-        smallest = d if smallest is None or d < smallest else smallest
-        if not d > 0:
-            return False, d
-    return True, smallest
-
-
-def _psd(rows: list[list[Any]]) -> bool:
-    """Positive semidefinite, exactly: symmetric elimination with diagonal pivoting."""
-    a = [r[:] for r in rows]
-    idx = list(range(len(a)))
-    while idx:
-        k = max(idx, key=lambda i: a[i][i])
-        if a[k][k] < 0:
-            return False
-        if a[k][k] == 0:
-            return all(a[i][j] == 0 for i in idx for j in idx)
-        idx.remove(k)
-        for i in idx:
-            f = a[i][k] / a[k][k]
-            for j in idx:
-                a[i][j] -= f * a[k][j]
-    return True
-
-
-def _null_space(rows: list[list[Any]]) -> list[list[Any]]:
-    """A basis of the null space of a square rational matrix (exact, from the rref)."""
-    import flint
-
-    n = len(rows)
-    R, rank = flint.fmpq_mat(rows).rref()
-    pivots, r = [], 0
-    for c in range(n):
-        if r < rank and R[r, c] != 0:
-            pivots.append(c)
-            r += 1
-    free = [c for c in range(n) if c not in pivots]
-    basis = []
-    for f in free:
-        vec = [flint.fmpq(0)] * n
-        vec[f] = flint.fmpq(1)
-        for r, c in enumerate(pivots):
-            vec[c] = -R[r, f]
-        basis.append(vec)
-    return basis
-
-
-def _cone_meets(null: list[list[Any]], signs: list[int]) -> bool:
-    """Whether some d = Σ c_k null[k] ≠ 0 has signs[j]·d_j ≥ 0 for every constrained j (exact).
-
-    With A the signed constrained rows of the basis, {c : Ac ≥ 0} ≠ {0} iff A
-    has a null vector (then d ≠ 0 meets every constraint with equality) or
-    the pointed cone has an extreme ray, which lies in the null space of
-    k − 1 independent rows of A: all such rays are tried.
-    """
-    import itertools
-
-    import flint
-
-    k = len(null)
-    A = [[s * vec[j] for vec in null] for j, s in enumerate(signs) if s != 0]
-    if not A or flint.fmpq_mat(A).rank() < k:
-        return True
-    for rows in itertools.combinations(range(len(A)), k - 1):
-        sub = [A[r] for r in rows]
-        if k == 1:
-            rays = [[flint.fmpq(1)]]
-        else:
-            if flint.fmpq_mat(sub).rank() != k - 1:
-                continue
-            square = sub + [[flint.fmpq(0)] * k]
-            rays = _null_space(square)
-        for ray in rays:
-            for direction in (1, -1):
-                if all(sum((a * direction * c for a, c in zip(row, ray)), flint.fmpq(0)) >= 0 for row in A):
-                    return True
-    return False
-
-
 def _second_order(rows: list[list[Any]], signs: list[int]) -> tuple[bool, str, Any]:
     """dᵀHd > 0 on the critical cone {d : signs[k]·d_k ≥ 0 where signs[k] ≠ 0}, d ≠ 0.
 
-    Positive definite suffices.  Otherwise H must be positive semidefinite and
-    no non-zero vector of its null space may lie in the cone (decided exactly
-    by :func:`_cone_meets`).
+    Decided by :func:`basins.certification.exact.positive_on_cone` (positive
+    definite; semidefinite with no flat direction in the cone; or strict
+    copositivity of the Schur complement); "undecided" beyond its cap rejects.
+    Returns (ok, why not, smallest leading minor).
     """
-    ok, minor = _pd(rows)
-    if ok:
+    import flint
+
+    from basins.certification.exact import positive_on_cone
+
+    verdict = positive_on_cone([[_fraction(e) for e in r] for r in rows], signs)
+    minor = None if verdict.smallest_minor is None else flint.fmpq(verdict.smallest_minor.numerator,
+                                                                    verdict.smallest_minor.denominator)
+    if verdict.positive is True:
         return True, "", minor
-    if not _psd(rows):
-        return False, "the Hessian on the critical coordinates is indefinite", minor
-    null = _null_space(rows)
-    if len(null) > 6:
-        return False, f"the Hessian's null space has dimension {len(null)} > 6 (not decided)", minor
-    if _cone_meets(null, signs):
-        return False, "a flat direction of the Hessian stays in the orthant", minor
-    return True, "", minor
+    if verdict.positive is None:
+        return False, f"undecided: {verdict.detail}", minor
+    return False, f"{verdict.detail}; d = ({', '.join(str(e) for e in verdict.witness or ())})", minor
 
 
 def certify_pl(case: Case) -> Certificate:
@@ -279,13 +196,11 @@ def certify_pl(case: Case) -> Certificate:
         return Certificate(KIND, REJECTED, tuple(checks), inputs, {"digest": input_digest(inputs)}, versions)
     checks.append(("inputs", True, f"breakpoints {', '.join(map(str, pl.bps))}; neurons on a breakpoint: "
                                    f"{', '.join(str(i + 1) for i in kinked)}"))
-    z = [[pl.value(w[i] * x[j]) for j in range(n)] for i in range(m)]
-    r = [sum((v[i] * z[i][j] for i in range(m)), pl.q(0)) - y[j] for j in range(n)]
-    E = sum((rj * rj for rj in r), pl.q(0))
+    E = _loss(pl, x, y, v, w)
     pieces_ok, failure, smallest_minor, pushed_min = True, "", None, None
     for mask in range(2 ** len(kinked)):
         sgn = {i: (1 if (mask >> k) & 1 else -1) for k, i in enumerate(kinked)}
-        ok, detail, minor, pushed = _orthant(pl, x, v, w, z, r, sgn)
+        ok, detail, minor, pushed = _orthant(pl, x, y, v, w, sgn)
         if minor is not None and (smallest_minor is None or minor < smallest_minor):
             smallest_minor = minor
         if pushed is not None and (pushed_min is None or pushed < pushed_min):
@@ -343,24 +258,21 @@ def _float(q: Any) -> float:
     return float(_fraction(q))
 
 
+def _context(pl: _PL, sgn: dict[int, int] | None = None) -> engine.OneSidedContext:
+    """The engine's exact context for σ on the orthant of signs ``sgn`` of δw at the kinked neurons."""
+    return engine.OneSidedContext(pl.value, pl.slope, sgn, field="fmpq")
+
+
 def _loss(pl: _PL, x: Sequence[Any], y: Sequence[Any], v: Sequence[Any], w: Sequence[Any]) -> Any:
-    total = pl.q(0)
-    for j in range(len(x)):
-        pred = sum((v[i] * pl.value(w[i] * x[j]) for i in range(len(w))), pl.q(0))
-        total += (pred - y[j]) ** 2
-    return total
+    return engine.loss(_context(pl), x, y, v, w)
 
 
-def _orthant(pl: _PL, x: list, v: list, w: list, z: list, r: list, sgn: dict[int, int]
+def _orthant(pl: _PL, x: list, y: list, v: list, w: list, sgn: dict[int, int]
              ) -> tuple[bool, str, Any, Any]:
-    m, n = len(w), len(x)
-    zero = pl.q(0)
-    # one-sided slopes: δu_ij = δw_i x_j, so the side is sign(δw_i)·sign(x_j)
-    z1 = [[x[j] * pl.slope(w[i] * x[j], sgn.get(i, 1) * (1 if x[j] > 0 else -1)) if x[j] != 0 else zero
-           for j in range(n)] for i in range(m)]
-    zr = [sum((z[i][j] * r[j] for j in range(n)), zero) for i in range(m)]
-    z1r = [sum((z1[i][j] * r[j] for j in range(n)), zero) for i in range(m)]
-    g = [2 * a for a in zr] + [2 * v[i] * z1r[i] for i in range(m)]
+    m = len(w)
+    # E_s on the orthant, from the engine: one-sided slopes of σ (the side is sign(δw_i)·sign(x_j)), σ″ = 0
+    ev = engine.derivatives(_context(pl, sgn), x, y, v, w, order=2)
+    g, Hfull = ev.gradient, ev.hessian
     keep: list[int] = []
     pushed_min = None
     for k in range(2 * m):
@@ -378,19 +290,7 @@ def _orthant(pl: _PL, x: list, v: list, w: list, z: list, r: list, sgn: dict[int
                 name = f"v_{k + 1}" if k < m else f"w_{i + 1}"
                 return False, f"∂E/∂{name} = {g[k]} ≠ 0", None, None
             keep.append(k)
-    cols = z + [[v[i] * e for e in z1[i]] for i in range(m)]
-    H: dict[tuple[int, int], Any] = {}
-    for a in keep:
-        for b in keep:
-            if (b, a) in H:
-                H[a, b] = H[b, a]
-                continue
-            H[a, b] = 2 * sum((p * q for p, q in zip(cols[a], cols[b])), zero)
-            if a < m and b == a + m:
-                H[a, b] += 2 * z1r[a]
-            if b < m and a == b + m:
-                H[a, b] += 2 * z1r[b]
-    rows = [[H[a, b] for b in keep] for a in keep]
+    rows = [[Hfull[a][b] for b in keep] for a in keep]
     if not rows:
         return True, "", None, pushed_min
     signs = [sgn.get(k - m, 0) if k >= m else 0 for k in keep]

@@ -43,7 +43,9 @@ import numpy as np
 import sympy as sp
 
 from basins.activations import Activation, as_activation
+from basins.certification.exact import positive_on_cone
 from basins.errors import InvalidArgument, NotApplicable
+from basins.model import engine
 
 __all__ = [
     "STRICT", "NOT_MINIMUM", "UNDECIDED", "MAX_PIECES",
@@ -99,109 +101,6 @@ def _pl_exact(act: Activation) -> tuple[list[Fraction], list[tuple[Fraction, Fra
     bps = [to_fraction(b, "breakpoint") for b in pl.breakpoints]
     pieces = [(to_fraction(s, "slope"), to_fraction(c, "intercept")) for s, c in pl.pieces]
     return bps, pieces
-
-
-def _ldl_positive_definite(A: list[list[Fraction]]) -> tuple[bool, int]:
-    """Exact LDLᵀ of a symmetric rational matrix: (positive definite?, index of the first bad pivot)."""
-    n = len(A)
-    L = [[Fraction(0)] * n for _ in range(n)]
-    D = [Fraction(0)] * n
-    for j in range(n):
-        d = A[j][j] - sum((L[j][k] * L[j][k] * D[k] for k in range(j)), Fraction(0))
-        if d <= 0:
-            return False, j
-        D[j] = d
-        for i in range(j + 1, n):
-            L[i][j] = (A[i][j] - sum((L[i][k] * L[j][k] * D[k] for k in range(j)), Fraction(0))) / d
-    return True, -1
-
-
-def _psd(A: list[list[Fraction]]) -> bool:
-    """Exact positive semi-definiteness: LDLᵀ where a zero pivot needs a zero Schur row."""
-    n = len(A)
-    R = [row[:] for row in A]
-    for j in range(n):
-        d = R[j][j]
-        if d < 0:
-            return False
-        if d == 0:
-            if any(R[i][j] != 0 for i in range(j + 1, n)):
-                return False
-            continue
-        for i in range(j + 1, n):
-            f = R[i][j] / d
-            if f:
-                for k in range(j + 1, n):
-                    R[i][k] -= f * R[j][k]
-    return True
-
-
-def _nullspace(A: list[list[Fraction]], ncols: int) -> list[list[Fraction]]:
-    """An exact basis of {c : A c = 0} (reduced row echelon form)."""
-    R = [row[:] for row in A]
-    pivots: list[int] = []
-    r = 0
-    for c in range(ncols):
-        p = next((i for i in range(r, len(R)) if R[i][c] != 0), None)
-        if p is None:
-            continue
-        R[r], R[p] = R[p], R[r]
-        piv = R[r][c]
-        R[r] = [a / piv for a in R[r]]
-        for i in range(len(R)):
-            if i != r and R[i][c] != 0:
-                f = R[i][c]
-                R[i] = [a - f * b for a, b in zip(R[i], R[r])]
-        pivots.append(c)
-        r += 1
-        if r == len(R):
-            break
-    basis = []
-    for c in range(ncols):
-        if c in pivots:
-            continue
-        vec = [Fraction(0)] * ncols
-        vec[c] = Fraction(1)
-        for i, pc in enumerate(pivots):
-            vec[pc] = -R[i][c]
-        basis.append(vec)
-    return basis
-
-
-def _cone_meets_kernel(kernel: list[list[Fraction]], constrained: list[tuple[int, int]]) -> bool | None:
-    """Whether a non-zero δ = K c has s·δ_k ≥ 0 for every (k, s) in ``constrained``.
-
-    Exact for every kernel: True when some kernel direction leaves the
-    constraints unchanged or satisfies them (a flat direction of the
-    quadratic form inside the cone), False when a Stiemke certificate
-    y > 0 with Aᵀy = 0 exists (found by a linear program and checked in
-    rationals), None when neither could be established.
-    """
-    q = len(kernel)
-    if q == 0:
-        return False
-    A = [[s * kernel[j][k] for j in range(q)] for k, s in constrained]     # p × q
-    if _nullspace(A, q) if A else [[Fraction(1)] * q]:
-        return True                                                         # A c = 0, c ≠ 0
-    if q == 1:
-        col = [row[0] for row in A]
-        return all(a >= 0 for a in col) or all(a <= 0 for a in col)
-    # Stiemke: no c with A c ≥ 0, A c ≠ 0  ⇔  some y > 0 has Aᵀ y = 0
-    At = [[A[i][j] for i in range(len(A))] for j in range(q)]
-    Ny = _nullspace(At, len(A))                                             # y = Ny d
-    if not Ny:
-        return True
-    import scipy.optimize
-    B = np.array([[float(Ny[k][i]) for k in range(len(Ny))] for i in range(len(A))])   # p × r
-    r = B.shape[1]
-    res = scipy.optimize.linprog(np.r_[np.zeros(r), -1.0], A_ub=np.hstack([-B, np.ones((B.shape[0], 1))]),
-                                 b_ub=np.zeros(B.shape[0]), bounds=[(-1, 1)] * r + [(None, 1)], method="highs")
-    if res.status == 0 and res.x[-1] > 1e-12:
-        d = [Fraction(float(a)).limit_denominator(10 ** 12) for a in res.x[:r]]
-        y = [sum((Ny[k][i] * d[k] for k in range(r)), Fraction(0)) for i in range(len(A))]
-        if all(a > 0 for a in y):
-            return False
-    return None
 
 
 @dataclass(frozen=True)
@@ -305,11 +204,14 @@ def analyse_pieces(activation: Activation | str, x: Sequence[Any], y: Sequence[A
     def piece_of(t: Fraction) -> int:
         return bisect.bisect_right(bps, t)  # pieces[k] lies between bps[k-1] and bps[k]
 
+    def sigma(t: Fraction) -> Fraction:
+        s, c = pcs[piece_of(t)]          # on a breakpoint: the right piece (σ is continuous)
+        return s * t + c
+
+    def slope(t: Fraction, side: int) -> Fraction:
+        return pcs[bisect.bisect_right(bps, t) if side > 0 else bisect.bisect_left(bps, t)][0]
+
     on_break: list[tuple[int, int, Fraction]] = []
-    # per (i, n): (value, slope on the − side, slope on the + side) in terms of dw_i
-    value = [[Fraction(0)] * N for _ in range(m)]
-    slope_minus = [[Fraction(0)] * N for _ in range(m)]
-    slope_plus = [[Fraction(0)] * N for _ in range(m)]
     validity: Fraction | None = None
     for i in range(m):
         for n in range(N):
@@ -317,55 +219,23 @@ def analyse_pieces(activation: Activation | str, x: Sequence[Any], y: Sequence[A
             k = bisect.bisect_left(bps, t)
             hit = k < len(bps) and bps[k] == t and X[n] != 0
             if hit:
-                left, right = pcs[k], pcs[k + 1]
                 on_break.append((i, n, t))
-                value[i][n] = right[0] * t + right[1]
                 lo = bps[k - 1] if k > 0 else None
                 hi = bps[k + 1] if k + 1 < len(bps) else None
-                # dw_i > 0 moves t towards sign(x_n)
-                sl_up, sl_down = (right[0], left[0]) if X[n] > 0 else (left[0], right[0])
-                slope_plus[i][n], slope_minus[i][n] = sl_up, sl_down
                 gaps = [abs(b - t) for b in (lo, hi) if b is not None]
             else:
-                p = piece_of(t)
-                s, c = pcs[p]
-                value[i][n] = s * t + c
-                slope_plus[i][n] = slope_minus[i][n] = s
                 gaps = [abs(b - t) for b in bps if b != t] if X[n] != 0 else []
                 gaps = [min(gaps)] if gaps else []
             if X[n] != 0 and gaps:
                 r = min(gaps) / abs(X[n])
                 validity = r if validity is None else min(validity, r)
     S = tuple(sorted({i for i, _, _ in on_break}))
-    yhat = [sum((V[i] * value[i][n] for i in range(m)), Fraction(0)) for n in range(N)]
-    res = [yhat[n] - Y[n] for n in range(N)]
-    loss = sum((r * r for r in res), Fraction(0))
+    # the network's maths is the engine's, with σ and its one-sided σ′ on each piece (σ″ = 0)
+    loss = engine.loss(engine.OneSidedContext(sigma, slope, field="fraction"), X, Y, V, W)
     npieces = 1 << len(S)
     if npieces > max_pieces:
         return PiecesAnalysis(UNDECIDED, loss, tuple(on_break), S, 0, validity, (),
                               f"{npieces} pieces (|S| = {len(S)}) exceed max_pieces={max_pieces}")
-
-    # columns of J on each side: z_i (same on both) and v_i x∘slope
-    zcol = [[value[i][n] for n in range(N)] for i in range(m)]
-    wcol = {(i, side): [V[i] * X[n] * (slope_plus if side > 0 else slope_minus)[i][n] for n in range(N)]
-            for i in range(m) for side in (1, -1)}
-    cross = {(i, side): 2 * sum((res[n] * X[n] * (slope_plus if side > 0 else slope_minus)[i][n]
-                                 for n in range(N)), Fraction(0)) for i in range(m) for side in (1, -1)}
-
-    def dot(a: list[Fraction], b: list[Fraction]) -> Fraction:
-        return sum((p * q for p, q in zip(a, b)), Fraction(0))
-
-    gram: dict[tuple[Any, Any], Fraction] = {}
-
-    def col(key: tuple[str, int, int]) -> list[Fraction]:
-        kind, i, side = key
-        return zcol[i] if kind == "v" else wcol[(i, side)]
-
-    def g2(a: tuple[str, int, int], b: tuple[str, int, int]) -> Fraction:
-        k = (a, b) if a <= b else (b, a)
-        if k not in gram:
-            gram[k] = 2 * dot(col(a), col(b))
-        return gram[k]
 
     summary: list[dict[str, Any]] = []
     counts = {STRICT: 0, NOT_MINIMUM: 0, UNDECIDED: 0}
@@ -374,7 +244,8 @@ def analyse_pieces(activation: Activation | str, x: Sequence[Any], y: Sequence[A
         side = {i: 1 for i in range(m)}
         side.update(dict(zip(S, signs)))
         keys = [("v", i, 0) for i in range(m)] + [("w", i, side[i]) for i in range(m)]
-        g = [2 * dot(col(k), res) for k in keys]
+        ev = engine.derivatives(engine.OneSidedContext(sigma, slope, side, field="fraction"), X, Y, V, W)
+        g, Hfull = ev.gradient, ev.hessian
         bad: list[str] = []
         fixed: set[int] = set()
         for ci, key in enumerate(keys):
@@ -392,38 +263,18 @@ def analyse_pieces(activation: Activation | str, x: Sequence[Any], y: Sequence[A
             entry["descent"] = bad
         else:
             free = [c for c in range(2 * m) if c not in fixed]
-            Hs = []
-            for a in free:
-                row = []
-                for b in free:
-                    h = g2(keys[a], keys[b])
-                    ka, ia, _ = keys[a]
-                    kb, ib, _ = keys[b]
-                    if ia == ib and {ka, kb} == {"v", "w"}:
-                        h += cross[(ia, side[ia])]
-                    row.append(h)
-                Hs.append(row)
-            pd, where = _ldl_positive_definite(Hs) if Hs else (True, -1)
-            decision = STRICT
+            Hs = [[Hfull[a][b] for b in free] for a in free]
+            cons = {j: side[keys[c][1]] for j, c in enumerate(free) if keys[c][0] == "w" and keys[c][1] in S}
+            verdict = positive_on_cone(Hs, [cons.get(j, 0) for j in range(len(free))])
+            decision = STRICT if verdict.positive else UNDECIDED
             entry["critical cone dimension"] = len(free)
-            if not pd:
-                # H is singular on span K: strict iff H ⪰ 0 there and its kernel meets K only in 0
-                if not _psd(Hs):
-                    decision = UNDECIDED
-                    entry["second order"] = "H is indefinite on the span of the critical cone"
-                else:
-                    ker = _nullspace(Hs, len(free))
-                    cons = [(j, side[keys[c][1]]) for j, c in enumerate(free)
-                            if keys[c][0] == "w" and keys[c][1] in S]
-                    meets = _cone_meets_kernel(ker, cons)
-                    entry["kernel of H on span K"] = len(ker)
-                    if meets is False:
-                        entry["second order"] = ("H ⪰ 0 on span K and its kernel meets the critical cone only "
-                                                 "in 0 (exact)")
-                    else:
-                        decision = UNDECIDED
-                        entry["second order"] = ("a flat direction of H lies in the critical cone" if meets else
-                                                 "could not decide whether H's kernel meets the critical cone")
+            if verdict.kernel_dim:
+                entry["kernel of H on span K"] = verdict.kernel_dim
+            if verdict.branch not in ("empty", "positive definite"):
+                # exact.positive_on_cone: True proved, False with a witness d (dᵀHd ≤ 0), None beyond its cap
+                entry["second order"] = verdict.detail
+                if verdict.witness is not None:
+                    entry["direction with dᵀHd ≤ 0"] = [str(e) for e in verdict.witness]
         entry["decision"] = decision
         counts[decision] += 1
         if len(summary) < 16 or decision != STRICT:
