@@ -33,6 +33,8 @@ def test_construct_json_and_output_file(run, tmp_path):
     stored = json.loads(out.read_text())
     assert printed == stored
     assert stored["verification"]["status"] == "verified numerically"
+    from basins.io.records import validate_record
+    validate_record(stored, "case", source=str(out))      # what the command writes validates
     res = run("verify", str(out), "--samples", "100")
     assert res.exit_code == 0 and "verified numerically" in res.output
     res = run("verify", str(out), "--samples", "50", "--json")

@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from basins.io.case import load_case
 from basins.cli import main
-from basins.constructions.choose import CONSTRUCTIONS, choose, construct, explain_choice
+from basins.constructions.choose import (CONSTRUCTIONS, EXAMPLE2, RequestConflict, choose, construct,
+                                         construct_request, explain_choice, plan_request)
 from basins.errors import InvalidArgument, NotApplicable
 
 
@@ -107,3 +108,43 @@ def test_cli_relu_refused_without_file(tmp_path):
 def test_cli_N_only_for_theorem7():
     res = CliRunner().invoke(main, ["construct", "--activation", "softplus", "--N", "5"])
     assert res.exit_code == 2 and "only applies to Theorem 7" in res.output
+
+
+# ------------------------------------------------------- construct_request --
+
+def test_construct_request_default_is_example2():
+    case = construct_request()
+    assert case.activation.name == "swish" and case.x == EXAMPLE2["x"]
+    assert case.w == (1.0,) and case.v == (1.0,) and case.details["M"] == 100.0
+    chosen = case.details["chosen"]
+    assert chosen["theorem"] == "prop4" and chosen["why"].endswith("Example 2 (w = v = 1, M = 100)")
+    assert "seeded search" not in chosen["why"]
+    assert construct_request("swish") == case
+
+
+def test_construct_request_falls_back_to_the_search_and_says_why():
+    case = construct_request("elu")
+    assert case.w != (1.0,)
+    assert "Example 2's w = v = 1 fails for elu (condition 2): w found by a seeded search instead" \
+        in case.details["chosen"]["why"]
+
+
+def test_construct_request_choices():
+    assert construct_request("softplus").theorem == "Theorem 6"
+    assert construct_request("softplus").x == (1.0, 2.0, 3.0)
+    assert construct_request("tanh", theorem="prop4").details["chosen"]["why"] == "chosen by the caller"
+    t7 = construct_request("Max(0, t - 1)", x=["2", "1.5", "1"])
+    assert t7.theorem == "Theorem 7" and t7.details["exact"]["x"] == ["2", "3/2", "1"]
+    with pytest.raises(RequestConflict, match="N=5 only applies to Theorem 7") as info:
+        construct_request("swish", N=5)
+    assert info.value.option == "N" and info.value.construction == "prop4"
+    with pytest.raises(NotApplicable):
+        construct_request("tanh", width=2)      # no fallback outside Example 2
+    assert plan_request() == plan_request("swish") and plan_request(theorem="4") == ("4", "")
+
+
+def test_cli_construct_is_the_library_call(run):
+    """The command prints exactly what construct_request returns, formatted."""
+    from basins.cli.report import format_case
+    res = run("construct", "--activation", "elu", "--no-verify")
+    assert res.exit_code == 0 and res.output == format_case(construct_request("elu")) + "\n"

@@ -1,6 +1,7 @@
 """Tests of basins.landscape.pt: the decreasing paths of Theorem 2 (wide) and Theorem 3 (pyramid, (76))."""
 
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -196,6 +197,9 @@ def test_cli_wide_path_json_and_file(tmp_path):
     assert d["losses"][-1] <= 1e-16 and len(d["losses"]) == 51
     assert json.loads(out.read_text())["losses"] == d["losses"]
     assert d["assumptions"]["assumption2"][0]["holds"] is False   # relu is not analytic
+    from basins.io.records import read_json
+    from basins.landscape.records import PTPath
+    assert PTPath.from_dict(read_json(out, "path")).verified     # the written file validates and reads back
 
 
 def test_cli_pyramid_text():
@@ -214,6 +218,28 @@ def test_cli_case_blocked(tmp_path):
     d = json.loads(r.output)
     assert d["status"] == "blocked" and d["barrier"]["value"] > 0
     assert json.loads(out.read_text())["status"] == "blocked"
+    from basins.io.records import read_json
+    from basins.landscape.barrier import PathSearch
+    assert PathSearch.from_dict(read_json(out, "path")).status == "blocked"
+
+
+def test_cli_case_summary_dispatches_on_kind_not_type(tmp_path):
+    """`basins pt --case` prints the summary of the result's kind (one result type, PathResult)."""
+    from basins.cli import cmd_pt
+    assert set(cmd_pt._SUMMARIES) == {"wide", "pyramid", "descent", "barrier"}
+    assert "hasattr" not in (pathlib.Path(cmd_pt.__file__).read_text(encoding="utf-8"))
+    r = _run(["pt", "--case", "theorem7_shifted_relu_m1_n3"])
+    assert r.exit_code == 0, r.output
+    assert r.output.startswith("case: Theorem 7") and "verified numerically" in r.output
+
+
+def test_cli_check_names_a_malformed_field(tmp_path, wide_record):
+    d = json.loads(json.dumps(wide_record))
+    d["lambdas"][1] = "half"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(d))
+    r = _run(["pt", "--check", str(bad)])
+    assert r.exit_code == 1 and "lambdas[1]: 'half' is not of type 'number'" in r.output
 
 
 def test_cli_errors(tmp_path):

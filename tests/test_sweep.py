@@ -107,6 +107,8 @@ def test_cli_sweep(tmp_path):
     assert r.exit_code == 0, r.output
     assert "positively homogeneous" in r.output and "widths with a basin found: none" in r.output
     assert json.loads(out.read_text())["schema"] == SWEEP_SCHEMA
+    from basins.landscape.sweep import Sweep
+    assert Sweep.load(str(out)).widths_with == []          # the written file validates and reads back
     r = CliRunner().invoke(main, ["sweep", "--activation", "relu", "--N", "2", "--trials", "1", "--workers", "1",
                                   "--json"])
     assert r.exit_code == 0 and json.loads(r.output)["widths_with"] == []

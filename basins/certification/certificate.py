@@ -62,6 +62,24 @@ class Certificate:
             "versions": dict(self.versions),
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, source: str = "certificate") -> "Certificate":
+        """The certificate of :meth:`to_dict` (a stored ``record`` beside it is ignored); validated against
+        ``certificate-1.json``.  The exact enclosures are not serialised, so they come back empty.
+
+        Examples
+        --------
+        >>> c = Certificate("smooth", CERTIFIED, (("loss", True, "E in [1, 2]"),), {"x": ["0x1p+0"]}, {"digest": "ab"})
+        >>> Certificate.from_dict(c.to_dict()) == c
+        True
+        """
+        from basins.io.records import validate_record
+
+        validate_record(d, "certificate", source=source)
+        checks = tuple((str(c["name"]), bool(c["passed"]), str(c["detail"])) for c in d["checks"])
+        return cls(str(d["kind"]), str(d["status"]), checks, dict(d["inputs"]), dict(d.get("figures") or {}),
+                   {str(k): str(v) for k, v in (d.get("versions") or {}).items()})
+
 
 # ----------------------------------------------------------------- inputs --
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import click
 
-from basins.errors import NotApplicable
-from basins.constructions.choose import CONSTRUCTIONS, choose, construct
+from basins.constructions.choose import CONSTRUCTIONS, DEFAULT_X_BY_THEOREM, RequestConflict, construct_request
 from basins.cli.report import format_case, format_verification
 from basins.verification.verify import DEFAULT_RADII, verify_case
 from basins.cli._common import emit_json, float_list, handle_errors, json_option, main
 
-DEFAULT_X = "0.1,2,3"
-
-#: Default inputs per construction when --x is not given (Theorem 7 generates its own).
-DEFAULT_X_BY_THEOREM = {"prop4": DEFAULT_X, "6": "1,2,3", "4": "0.1,2,3"}
+DEFAULT_X = ",".join(f"{a:g}" for a in DEFAULT_X_BY_THEOREM["prop4"])
 
 
 @main.command("construct")
@@ -51,39 +47,14 @@ def construct_cmd(activation: str | None, theorem: str, x_text: str | None, widt
     chosen (Theorem 7 for piecewise-linear σ, Theorem 6 when its hypotheses
     hold, otherwise Proposition 4) and the output says which and why.
     """
-    x = float_list("--x", x_text)
-    w = float_list("--w", w_text)
-    v = float_list("--v", v_text)
-    example2 = x is None and width is None and w is None and v is None
-    if activation is None and theorem != "4":
-        activation = "swish"
-    key, why = choose(activation or "swish", x=x, width=width, w=w, v=v) if theorem == "auto" else (theorem, "")
-    if N is not None and key != "7":
-        raise click.UsageError(f"--N {N} only applies to Theorem 7 (generated inputs); the construction is {key}")
-    if key == "7" and x_text is not None:
-        # the tokens themselves, so that "0.1" is read as the rational 1/10
-        x = [p for p in x_text.replace(",", " ").split() if p]  # type: ignore[misc]
-    if x is None and key in DEFAULT_X_BY_THEOREM:
-        x = float_list("--x", DEFAULT_X_BY_THEOREM[key])
-    if example2 and key == "prop4":
-        w, v = [1.0], [1.0]
-        why = why and (why.replace(", with a seeded search for w", "")
-                       + "; with no options: the paper's Example 2 (w = v = 1, M = 100)")
-    kwargs = dict(x=x, w=w, v=v, width=width, M=M, w0=w0, seed=seed, N=N if key == "7" else None,
-                  trials=trials if key == "prop4" else None)
+    float_list("--x", x_text)              # a bad entry is a usage error naming --x
+    x = None if x_text is None else [p for p in x_text.replace(",", " ").split() if p]   # "0.1" stays exact for Theorem 7
     try:
-        case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
-    except NotApplicable as exc:
-        # Example 2's w = v = 1 is the paper's setting for swish; for another σ it may miss a
-        # hypothesis (elu is linear on x > 0): then search for w, as with any other data, and say so.
-        if not (example2 and key == "prop4") or exc.theorem != "Proposition 4":
-            raise
-        kwargs.update(w=None, v=None)
-        case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
-        why = (f"{why}; " if why else "") + (f"Example 2's w = v = 1 fails for {activation} "
-                                             f"({exc.hypothesis}): w found by a seeded search instead")
-    if why:
-        case = case.with_(details={**case.details, "chosen": {"theorem": key, "why": why}})
+        case = construct_request(activation, x, width, float_list("--w", w_text), float_list("--v", v_text), M,
+                                 theorem=theorem, N=N, w0=w0, seed=seed, trials=trials)
+    except RequestConflict as exc:
+        raise click.UsageError(f"--{exc.option} {N} only applies to Theorem 7 (generated inputs); "
+                               f"the construction is {exc.construction}") from None
     if not no_verify:
         ver = verify_case(case, samples=samples, radii=DEFAULT_RADII)
         case = case.with_(verification=ver.to_dict())

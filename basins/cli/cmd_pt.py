@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 import click
 
@@ -73,16 +73,26 @@ def _summary_search(r: Any) -> str:
     return "\n".join(lines)
 
 
+#: The text summary of each kind of Property PT result (basins.landscape.records.PathResult).
+_SUMMARIES: dict[str, Callable[[Any], str]] = {
+    "wide": lambda r: _summary_wide(r, [], None), "pyramid": lambda r: _summary_wide(r, [], None),
+    "descent": _summary_search, "barrier": _summary_search,
+}
+
+
 def _check_file(path: str, as_json: bool) -> None:
     import json
 
     from basins.errors import CaseFormatError, VerificationFailed
+    from basins.io.records import validate_record
     from basins.landscape.paths import check_path
     try:
         with open(path, encoding="utf-8") as fh:
             record = json.load(fh)
     except (OSError, ValueError) as exc:
         raise CaseFormatError(f"path file {path!r} cannot be read as JSON: {exc}") from None
+    if isinstance(record, dict) and record.get("schema") == "basins.path/1":
+        validate_record(record, "path", source=path)     # a malformed field is named (check_path refuses others)
     res = check_path(record)
     if as_json:
         emit_json(res)
@@ -145,10 +155,8 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, d
             result.save(output)
         if as_json:
             emit_json(data)
-        elif hasattr(result, "case_loss"):
-            click.echo(_summary_search(result))
         else:
-            click.echo(_summary_wide(result, [], None))
+            click.echo(_SUMMARIES[result.kind](result))
         if output and not as_json:
             click.echo(f"written to {output}")
         return

@@ -10,11 +10,17 @@ records the choice and its reason in ``case.details["chosen"]``:
 4. otherwise Proposition 4 (with a search for w unless w is given).
 
 Theorem 4 designs its own σ and is never chosen automatically.
+
+``construct_request(...)`` is the whole policy of a request with defaults (what
+``basins construct`` calls): with nothing given it is the paper's Example 2
+(swish, x = (0.1, 2, 3), w = v = 1, M = 100); when Example 2's w = v = 1 misses
+a hypothesis of Proposition 4 for another σ, w is searched (seeded) instead, and
+the reason is recorded in ``case.details["chosen"]``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from basins.activations import Activation, as_activation
 from basins.io.case import Case
@@ -25,7 +31,8 @@ from basins.constructions.theorem5 import refuse_if_homogeneous
 from basins.constructions.theorem6 import check_theorem6, construct_theorem6
 from basins.constructions.theorem7 import construct_theorem7
 
-__all__ = ["construct", "choose", "explain_choice", "CONSTRUCTIONS"]
+__all__ = ["construct", "choose", "explain_choice", "construct_request", "plan_request", "RequestConflict",
+           "CONSTRUCTIONS", "EXAMPLE2", "DEFAULT_X_BY_THEOREM"]
 
 #: theorem key -> (construction, one-line description).  Other modules add theirs.
 CONSTRUCTIONS: dict[str, tuple[Callable[..., Case], str]] = {
@@ -122,3 +129,103 @@ def construct(activation: Activation | str | None, theorem: str = "auto", **kwar
         raise InvalidArgument(f"theorem={theorem!r} is not one of: auto, {', '.join(CONSTRUCTIONS)}")
     case = CONSTRUCTIONS[key][0](act, **kwargs)
     return case.with_(details={**case.details, "chosen": {"theorem": key, "why": why}})
+
+
+# ------------------------------------------------------------- requests --
+
+#: The paper's Example 2: what :func:`construct_request` builds when nothing is given.
+EXAMPLE2: dict[str, Any] = {"activation": "swish", "x": (0.1, 2.0, 3.0), "w": (1.0,), "v": (1.0,), "M": 100.0}
+
+#: Inputs per construction when x is not given (Theorem 7 generates its own).
+DEFAULT_X_BY_THEOREM: dict[str, tuple[float, ...]] = {"prop4": (0.1, 2.0, 3.0), "6": (1.0, 2.0, 3.0),
+                                                      "4": (0.1, 2.0, 3.0)}
+
+_EXAMPLE2_WHY = "; with no options: the paper's Example 2 (w = v = 1, M = 100)"
+
+
+class RequestConflict(InvalidArgument):
+    """An option that does not apply to the construction the request gets (``option`` names it)."""
+
+    def __init__(self, message: str, *, option: str, construction: str):
+        super().__init__(message)
+        self.option = option
+        self.construction = construction
+
+
+def plan_request(activation: Activation | str | None = None, *, x: Sequence[Any] | None = None,
+                 width: int | None = None, w: Sequence[float] | None = None, v: Sequence[float] | None = None,
+                 theorem: str = "auto") -> tuple[str, str]:
+    """The construction a request gets and why ("" when the caller named it), without constructing.
+
+    Examples
+    --------
+    >>> plan_request()[0], plan_request("softplus")[0], plan_request("tanh", theorem="prop4")
+    ('prop4', '6', ('prop4', ''))
+    """
+    if theorem != "auto":
+        return theorem, ""
+    return choose(activation if activation is not None else EXAMPLE2["activation"], x=x, width=width, w=w, v=v)
+
+
+def construct_request(activation: Activation | str | None = None, x: Sequence[Any] | None = None,
+                      width: int | None = None, w: Sequence[float] | None = None, v: Sequence[float] | None = None,
+                      M: float | None = None, *, theorem: str = "auto", N: int | None = None,
+                      w0: float | None = None, seed: int = 0, trials: int | None = None) -> Case:
+    """A construction from a request with defaults: the policy of ``basins construct`` in one call.
+
+    * no activation: swish (except for Theorem 4, which designs σ);
+    * ``theorem="auto"``: the construction :func:`choose` picks, and why;
+    * no x: the construction's default inputs (:data:`DEFAULT_X_BY_THEOREM`);
+      for Theorem 7, x may be decimal strings ("0.1" is read as 1/10);
+    * nothing but the activation (no x, width, w or v) with Proposition 4: the
+      paper's Example 2, w = v = 1 (M = 100 unless given); when that misses a
+      hypothesis of Proposition 4 (elu is linear on x > 0) w is searched with
+      the seed instead;
+    * ``N`` (generated inputs) only with Theorem 7, ``trials`` only with
+      Proposition 4 (:class:`RequestConflict` for N otherwise).
+
+    The reason for every choice is in ``case.details["chosen"]`` ("theorem", "why").
+
+    Examples
+    --------
+    >>> case = construct_request()
+    >>> case.activation.name, case.x, case.w, case.v, case.details["M"]
+    ('swish', (0.1, 2.0, 3.0), (1.0,), (1.0,), 100.0)
+    >>> case.details["chosen"]["why"].endswith("Example 2 (w = v = 1, M = 100)")
+    True
+
+    References
+    ----------
+    Li, Ding & Sun, Example 2, Proposition 4 and Theorems 4–7 (papers/002).
+    """
+    example2 = x is None and width is None and w is None and v is None
+    if activation is None and theorem != "4":
+        activation = EXAMPLE2["activation"]
+    key, why = plan_request(activation, x=x, width=width, w=w, v=v, theorem=theorem)
+    if N is not None and key != "7":
+        raise RequestConflict(f"N={N} only applies to Theorem 7 (generated inputs); the construction is {key}",
+                              option="N", construction=key)
+    if x is not None and key != "7":
+        x = [float(a) for a in x]
+    if x is None and key in DEFAULT_X_BY_THEOREM:
+        x = list(DEFAULT_X_BY_THEOREM[key])
+    if example2 and key == "prop4":
+        w, v = list(EXAMPLE2["w"]), list(EXAMPLE2["v"])
+        why = why and (why.replace(", with a seeded search for w", "") + _EXAMPLE2_WHY)
+    kwargs: dict[str, Any] = dict(x=x, w=w, v=v, width=width, M=M, w0=w0, seed=seed, N=N if key == "7" else None,
+                                  trials=trials if key == "prop4" else None)
+    try:
+        case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
+    except NotApplicable as exc:
+        # Example 2's w = v = 1 is the paper's setting for swish; for another σ it may miss a
+        # hypothesis (elu is linear on x > 0): then search for w, as with any other data, and say so.
+        if not (example2 and key == "prop4") or exc.theorem != "Proposition 4":
+            raise
+        kwargs.update(w=None, v=None)
+        case = construct(activation, key, **{k: val for k, val in kwargs.items() if val is not None})
+        name = activation.name if isinstance(activation, Activation) else activation
+        why = (f"{why}; " if why else "") + (f"Example 2's w = v = 1 fails for {name} "
+                                             f"({exc.hypothesis}): w found by a seeded search instead")
+    if why:
+        case = case.with_(details={**case.details, "chosen": {"theorem": key, "why": why}})
+    return case

@@ -4,7 +4,15 @@ A :class:`Case` is a frozen dataclass.  Its JSON form (SPEC §10) is written
 and read only by :meth:`Case.to_json` and :meth:`Case.from_json`, with a
 schema version; every number that defines the case is stored twice, as a
 plain float and as ``float.hex`` (exact), and reading checks that the two
-agree.  A round trip is exact.
+agree.  A round trip is exact: ``Case.from_dict(case.to_dict()) == case``
+(details, verification and certificate are held as plain JSON data).
+
+Reading validates the record against the shipped JSON Schema
+``basins/io/schemas/case-1.json`` (:mod:`basins.io.records`): a malformed file
+is one :class:`~basins.errors.CaseFormatError` naming the field, e.g.
+``case.json: witness.v[1]: 'a' is not of type 'number'``.  The theorem's
+conditions (``details["conditions"]``, keyed by name) are typed there and here
+(:class:`Condition`: name, holds, margin, what).
 """
 
 from __future__ import annotations
@@ -20,8 +28,9 @@ import numpy as np
 
 from basins.activations import Activation
 from basins.errors import ActivationError, CaseFormatError
+from basins.io.records import validate_record
 
-__all__ = ["SCHEMA", "Witness", "Case", "write_json_atomic", "load_case"]
+__all__ = ["SCHEMA", "Witness", "Condition", "Case", "write_json_atomic", "load_case"]
 
 #: Version tag of the case file format.
 SCHEMA = "basins.case/1"
@@ -36,6 +45,38 @@ class Witness:
     v: tuple[float, ...]
     w: tuple[float, ...]
     loss: float
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One hypothesis of a theorem at a case: its name, whether it holds, its margin and what it says.
+
+    In the case file the conditions are ``details["conditions"]``, an object
+    keyed by name whose values hold ``holds``, ``margin`` (a number, "inf",
+    or null), ``what`` and any figures of the condition (``extra``).
+
+    Examples
+    --------
+    >>> c = Condition.from_dict("C2", {"holds": True, "margin": "inf", "what": "σ is C²", "points": []})
+    >>> c.margin, c.extra, Condition.from_dict(c.name, c.to_dict()) == c
+    (inf, {'points': []}, True)
+    """
+
+    name: str
+    holds: bool
+    margin: float | None = None
+    what: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON value under ``details["conditions"][name]`` (non-finite margins as "inf", "-inf", "nan")."""
+        return {"holds": self.holds, "what": self.what, "margin": _jsonable(self.margin), **_jsonable(self.extra)}
+
+    @classmethod
+    def from_dict(cls, name: str, d: Mapping[str, Any]) -> "Condition":
+        margin = d.get("margin")
+        return cls(str(name), bool(d.get("holds")), None if margin is None else float(margin), str(d.get("what", "")),
+                   {k: v for k, v in d.items() if k not in ("holds", "what", "margin")})
 
 
 @dataclass(frozen=True)
@@ -73,6 +114,23 @@ class Case:
     verification: Mapping[str, Any] | None = None
     certificate: Mapping[str, Any] | None = None
     name: str = ""
+
+    def __post_init__(self) -> None:
+        # plain JSON data in memory as on disk (numpy and tuples become lists), so that a round trip
+        # through to_dict/from_dict is exact; non-finite floats stay floats here
+        object.__setattr__(self, "details", _plain(self.details) if self.details is not None else {})
+        for key in ("verification", "certificate"):
+            value = getattr(self, key)
+            if value is not None:
+                object.__setattr__(self, key, _plain(value))
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        """The theorem's conditions (``details["conditions"]``) as typed records."""
+        conds = self.details.get("conditions") if isinstance(self.details, Mapping) else None
+        if not isinstance(conds, Mapping):
+            return ()
+        return tuple(Condition.from_dict(k, c) for k, c in conds.items() if isinstance(c, Mapping))
 
     @property
     def m(self) -> int:
@@ -131,6 +189,7 @@ class Case:
         schema = d.get("schema")
         if schema != SCHEMA:
             raise CaseFormatError(f"{source}: schema={schema!r} is not {SCHEMA!r}")
+        validate_record(d, "case", source=source)
         for key in ("activation", "theorem", "loss", *_VECTORS):
             if key not in d:
                 raise CaseFormatError(f"{source}: missing key {key!r}")
@@ -169,9 +228,13 @@ class Case:
         for key in ("details", "verification", "certificate"):
             if d.get(key) is not None and not isinstance(d[key], Mapping):
                 raise CaseFormatError(f"{source}: {key} must be an object")
+        details = dict(d.get("details") or {})
+        if isinstance(details.get("conditions"), Mapping):   # typed margins: "inf" is the JSON of a float
+            details["conditions"] = {k: {**c, "margin": _margin(c.get("margin"))} if isinstance(c, Mapping) else c
+                                     for k, c in details["conditions"].items()}
         return cls(
             activation=act, theorem=str(d["theorem"]), loss=loss, witness=witness,
-            details=dict(d.get("details") or {}), verification=d.get("verification"),
+            details=details, verification=d.get("verification"),
             certificate=d.get("certificate"), name=str(d.get("name") or ""), **vec,
         )
 
@@ -244,6 +307,24 @@ def _read_vector(values: Any, exact: Any, where: str) -> tuple[float, ...]:
         raise CaseFormatError(f"{where}: exact values do not match the plain ones in length")
     ex = exact if exact is not None else [None] * len(values)
     return tuple(_read_scalar(a, e, f"{where}[{i}]") for i, (a, e) in enumerate(zip(values, ex)))
+
+
+def _margin(value: Any) -> Any:
+    """A condition's margin as read: "inf", "-inf" and "nan" (how JSON spells them) become floats."""
+    return float(value) if isinstance(value, str) and value in ("inf", "-inf", "nan") else value
+
+
+def _plain(obj: Any) -> Any:
+    """Like :func:`_jsonable`, but non-finite floats stay floats (the in-memory form of JSON data)."""
+    if isinstance(obj, (float, np.floating)) and not isinstance(obj, bool):
+        return float(obj)
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_plain(v) for v in obj.tolist()]
+    return _jsonable(obj)
 
 
 def _jsonable(obj: Any) -> Any:

@@ -48,8 +48,9 @@ import numpy as np
 from basins.activations import Activation, as_activation
 from basins.io.case import Case, write_json_atomic
 from basins.errors import InvalidArgument
-from basins.landscape.pt import PTPath, wide_path
-from basins.landscape.records import PATH_SCHEMA, agrees, hex_array, unhex
+from basins.landscape.pt import wide_path
+from basins.landscape.records import PATH_SCHEMA, ArrayEq, PathResult, agrees, hex_array, unhex
+from basins.model import engine
 from basins.model import network as net1
 from basins.verification.sampling import delta_losses
 
@@ -58,8 +59,8 @@ _EPS = float(np.finfo(float).eps)
 __all__ = ["PathSearch", "search_path", "path_losses", "check_strictly_decreasing"]
 
 
-@dataclass(frozen=True)
-class PathSearch:
+@dataclass(frozen=True, eq=False)
+class PathSearch(ArrayEq):
     """Outcome of :func:`search_path` for a narrow network.
 
     Attributes
@@ -138,8 +139,34 @@ class PathSearch:
             "generator": {"formula": "polyline through the points θ = (v, w)", "changed_layer": None,
                           "x": hex_array(self.x), "y": hex_array(self.y),
                           "points": [hex_array(p) for p in self.points],
-                          "points_float": self.points.tolist()},
+                          "points_float": self.points.tolist(), "start": hex_array(self.start)},
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, source: str = "path") -> "PathSearch":
+        """The search of :meth:`to_dict`, exactly; validated against ``path-1.json`` (CaseFormatError).
+
+        A record written before θ_0 was stored ("start") takes θ_0 as the first point.
+        """
+        from basins.errors import CaseFormatError
+        from basins.io.records import validate_record
+
+        validate_record(d, "path", source=source)
+        if d["kind"] not in ("descent", "barrier"):
+            raise CaseFormatError(f"{source}: kind={d['kind']!r} is a constructive path, not a searched one")
+        gen, bar = d["generator"], d.get("barrier")
+        try:
+            act = as_activation(d["network"]["activations"][0])
+            x, y = unhex(gen["x"]), unhex(gen["y"])
+            points = np.array([unhex(p) for p in gen["points"]], dtype=float)
+            start = unhex(gen["start"]) if "start" in gen else points[0].copy()
+            return cls(str(d["status"]), str(d["kind"]), act, x, y, float(d["case_loss"]), start,
+                       float(d["start_loss"]), float(d["perturbation"]["delta"]), points,
+                       np.asarray(d["lambdas"], dtype=float), np.asarray(d["losses"], dtype=float),
+                       None if bar is None else float(bar["value"]), float(d["descent_end_loss"]),
+                       bool(d["strictly_decreasing"]), dict(d.get("details") or {}))
+        except (KeyError, TypeError, ValueError, InvalidArgument) as exc:
+            raise CaseFormatError(f"{source}: {type(exc).__name__}: {exc}") from None
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
@@ -150,34 +177,13 @@ class PathSearch:
 
 # ----------------------------------------------------------------- kernels --
 
-_EVALUATORS: dict[int, tuple[Activation, Any, Any]] = {}
-
-
-def _evaluators(act: Activation) -> tuple[Any, Any]:
-    """σ and σ′ as numpy callables, looked up once per Activation object (hashing one is costly)."""
-    hit = _EVALUATORS.get(id(act))
-    if hit is None or hit[0] is not act:
-        if len(_EVALUATORS) > 32:
-            _EVALUATORS.clear()
-        hit = _EVALUATORS[id(act)] = (act, act.numpy(0), act.numpy(1))
-    return hit[1], hit[2]
-
-
 def _loss_grad(act: Activation, x: np.ndarray, y: np.ndarray, thetas: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
-    """E and ∇E for K points θ (K, 2m) at once; shapes (K,) and (K, 2m)."""
+    """E and ∇E for K points θ (K, 2m) at once; shapes (K,) and (K, 2m) (the engine's float64 context)."""
     m = thetas.shape[1] // 2
-    v, w = thetas[:, :m], thetas[:, m:]
-    U = w[:, :, None] * x[None, None, :]
-    f0, f1 = _evaluators(act)
     with np.errstate(over="ignore", invalid="ignore"):
-        Z = f0(U)
-        Z1 = f1(U) * x[None, None, :]
-        r = np.einsum("ki,kij->kj", v, Z) - y[None, :]
-        E = np.einsum("kj,kj->k", r, r)
-        gv = 2.0 * np.einsum("kij,kj->ki", Z, r)
-        gw = 2.0 * v * np.einsum("kij,kj->ki", Z1, r)
-    return E, np.hstack([gv, gw])
+        ev = engine.derivatives(engine.float_context(act), x, y, thetas[:, :m], thetas[:, m:], order=1)
+    return ev.loss, ev.gradient
 
 
 def path_losses(activation: Activation | str, x: Any, y: Any, base: Any, points: Any) -> np.ndarray:
@@ -394,7 +400,7 @@ def _polish(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndarray, S: 
 
 def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images: int = 31,
                 iterations: int = 400, max_images: int = 61, polish: int = 300, max_steps: int = 2000,
-                per_segment: int = 16) -> PathSearch | PTPath:
+                per_segment: int = 16) -> PathResult:
     """Search a strictly decreasing path from a perturbed case point; else report the barrier.
 
     Parameters
@@ -420,7 +426,10 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
 
     Returns
     -------
-    PathSearch, or PTPath when m ≥ N (wide: Theorem 2's path).
+    PathResult
+        A :class:`PathSearch` (kind "descent" or "barrier"), or a
+        :class:`~basins.landscape.records.PTPath` (kind "wide") when m ≥ N
+        (Theorem 2's path); both read back with ``from_dict``.
 
     Raises
     ------

@@ -27,7 +27,8 @@ Path file, schema ``basins.path/1`` (also written by :mod:`basins.landscape.barr
 ``losses``        E at each sample (recomputed by the forward pass)
 ``predicted``     (1 − λ)² E(W^p) for the constructive paths, else null
 ``start_loss``, ``end_loss``, ``infimum`` (0 for squared loss and wide nets)
-``strictly_decreasing``  bool; ``unresolved_steps`` consecutive pairs whose
+``strictly_decreasing``  bool; ``end_loss_ok`` (constructive paths: E(W(1)) is
+                  0 up to rounding); ``unresolved_steps`` consecutive pairs whose
                   predicted gap is below the rounding floor (not checked)
 ``rounding_floor`` absolute bound used for the loss rounding error
 ``perturbation``  {"delta", "size" (Frobenius norm of W^p − W^o), "sigma_min"
@@ -36,8 +37,12 @@ Path file, schema ``basins.path/1`` (also written by :mod:`basins.landscape.barr
                   "max_loss", "at": λ of the maximum} for a blocked search
 ``generator``     what generates the points exactly: the formula, the changed
                   layer (1-based), X, Y, W^p ("perturbed_weights") and the end
-                  layer as float.hex (constructive paths), or x, y and the
-                  polyline's "points" θ = (v, w) as float.hex (searches)
+                  layer as float.hex (constructive paths, with W^o as
+                  "start_weights"), or x, y, the polyline's "points" θ = (v, w)
+                  and the perturbed start θ_0 ("start") as float.hex (searches)
+
+The JSON Schema is ``basins/io/schemas/path-1.json``; ``PTPath.from_dict`` and
+``PathSearch.from_dict`` validate a record against it and read it back exactly.
 ``verification``  "verified numerically" or "failed"
 ``assumptions``   (``basins pt --widths`` only) Assumption 2 per activation and
                   the full-rank reachability of the first layer
@@ -55,8 +60,7 @@ Disappearance of Basins*: Definition 2 (Property PT), Claim 1 and Theorem 2
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -64,10 +68,9 @@ import scipy.linalg
 
 from basins.activations import Activation
 from basins.landscape.assumptions import check_assumption4
-from basins.io.case import write_json_atomic
 from basins.model.deep import DeepNetwork, deep_network, forward, random_weights
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
-from basins.landscape.records import PATH_SCHEMA, agrees, hex_array, unhex
+from basins.landscape.records import PATH_SCHEMA, PTPath, agrees, unhex
 
 __all__ = [
     "HYPOTHESES",
@@ -91,122 +94,6 @@ HYPOTHESES: dict[str, str] = {
 }
 
 _EPS = float(np.finfo(float).eps)
-
-
-@dataclass(frozen=True)
-class PTPath:
-    """A strictly decreasing path to the global infimum, with its numerical check.
-
-    Attributes
-    ----------
-    kind : str
-        "wide" (Theorem 2) or "pyramid" (Theorem 3/8).
-    network : DeepNetwork
-    X, Y : ndarray
-        Data, (d_0, N) and (d_out, N).
-    start, perturbed : tuple of ndarray
-        W^o and the perturbed W^p.
-    layer : int
-        The only layer the path changes (1-based: h0 + 1).
-    end_layer : ndarray
-        W_{h0+1}(1).
-    delta, perturbation, sigma_min : float
-        Allowed and used perturbation size (Frobenius norm), and the smallest
-        singular value of T_{h0} at W^p.
-    lambdas, losses, predicted : ndarray
-        Samples of λ, E(W(λ)) by the forward pass, and (1 − λ)² E(W^p).
-    rounding_floor : float
-        Bound on the rounding error of each computed loss.
-    strictly_decreasing : bool
-        Every consecutive pair whose predicted gap exceeds twice the floor decreases.
-    unresolved_steps : int
-        Consecutive pairs with predicted gap below twice the floor (not checked).
-    end_loss_ok : bool
-        E(W(1)) ≤ rounding floor, i.e. 0 = inf E up to rounding.
-    """
-
-    kind: str
-    theorem: str
-    network: DeepNetwork
-    X: np.ndarray
-    Y: np.ndarray
-    start: tuple[np.ndarray, ...]
-    perturbed: tuple[np.ndarray, ...]
-    layer: int
-    end_layer: np.ndarray
-    delta: float
-    perturbation: float
-    perturbed_layers: tuple[int, ...]
-    sigma_min: float
-    lambdas: np.ndarray
-    losses: np.ndarray
-    predicted: np.ndarray
-    rounding_floor: float
-    strictly_decreasing: bool
-    unresolved_steps: int
-    end_loss_ok: bool
-    details: dict = field(default_factory=dict)
-
-    @property
-    def start_loss(self) -> float:
-        return float(self.losses[0])
-
-    @property
-    def end_loss(self) -> float:
-        return float(self.losses[-1])
-
-    @property
-    def verified(self) -> bool:
-        return bool(self.strictly_decreasing and self.end_loss_ok)
-
-    @property
-    def status(self) -> str:
-        return "path" if self.verified else "failed"
-
-    def to_dict(self, *, include_weights: bool = True) -> dict[str, Any]:
-        """The ``basins.path/1`` record (see the module docstring)."""
-        d: dict[str, Any] = {
-            "schema": PATH_SCHEMA,
-            "kind": self.kind,
-            "status": self.status,
-            "theorem": self.theorem,
-            "network": self.network.to_dict(),
-            "N": int(self.X.shape[1]),
-            "lambdas": self.lambdas.tolist(),
-            "losses": self.losses.tolist(),
-            "predicted": self.predicted.tolist(),
-            "start_loss": self.start_loss,
-            "end_loss": self.end_loss,
-            "infimum": 0.0,
-            "strictly_decreasing": self.strictly_decreasing,
-            "unresolved_steps": self.unresolved_steps,
-            "rounding_floor": self.rounding_floor,
-            "perturbation": {"delta": self.delta, "size": self.perturbation, "sigma_min": self.sigma_min,
-                             "layers": list(self.perturbed_layers)},
-            "barrier": None,
-            "verification": "verified numerically" if self.verified else "failed",
-            "details": self.details,
-        }
-        gen: dict[str, Any] = {
-            "formula": ("W_{H+1}(λ) = W^p_{H+1} + λ (Y − Ŷ^p) T_H^+, other layers W^p" if self.kind == "wide"
-                        else "(76): W_{h0+1}(λ) from Ŷ(λ) = (1−λ)Ŷ^p + λY through right inverses of "
-                             "W^p_{h0+2..H+1}, σ_h^{-1} and the left inverse of T_{h0}; other layers W^p"),
-            "changed_layer": self.layer,
-        }
-        if include_weights:
-            gen.update(X=hex_array(self.X), Y=hex_array(self.Y),
-                       perturbed_weights=[hex_array(W) for W in self.perturbed],
-                       end_layer=hex_array(self.end_layer))
-        d["generator"] = gen
-        return d
-
-    def to_json(self, indent: int | None = None, *, include_weights: bool = True) -> str:
-        return json.dumps(self.to_dict(include_weights=include_weights), indent=indent, allow_nan=False,
-                          ensure_ascii=False)
-
-    def save(self, path: str, *, include_weights: bool = True) -> None:
-        """Write the path file atomically."""
-        write_json_atomic(path, self.to_json(include_weights=include_weights))
 
 
 # ------------------------------------------------------------------ input --

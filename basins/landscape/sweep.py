@@ -26,7 +26,11 @@ Theorem 7 that holds only on a positive-measure set of inputs),
 paper says at this m); ``widths_with``, ``widths_without``; ``observed``
 (``lower_bound``: the smallest m* consistent with what was found, i.e. one
 more than the largest width with a basin, or null); ``consistent`` (no
-basin found where a theorem forbids one); ``backend``; ``seconds``.
+basin found where a theorem forbids one); ``backend``; ``seconds``;
+``attempts`` (one per width and data set: ``m``, ``seed``, ``found``,
+``construction``, ``data``, ``reasons``, and the losses when found) and
+``details``.  JSON Schema: ``basins/io/schemas/sweep-1.json``; :meth:`Sweep.from_dict`
+validates a record and reads it back exactly.
 
 References
 ----------
@@ -40,14 +44,15 @@ import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
 
 from basins.activations import Activation, as_activation
 from basins.io.case import write_json_atomic
-from basins.errors import BasinsError, InvalidArgument
+from basins.errors import BasinsError, CaseFormatError, InvalidArgument
+from basins.io.records import read_json, validate_record
 
 __all__ = ["TABLE1", "SWEEP_SCHEMA", "Sweep", "classify", "paper_prediction", "sweep", "sweep_data"]
 
@@ -267,13 +272,57 @@ class Sweep:
             "verification": "each basin verified numerically (verify_case); widths without are 'none found'",
             "backend": self.backend,
             "seconds": self.seconds,
+            "attempts": [dict(a) for a in self.attempts],
+            "details": dict(self.details),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, source: str = "sweep") -> "Sweep":
+        """The sweep of :meth:`to_dict`, exactly; validated against ``sweep-1.json`` (CaseFormatError).
+
+        A file written before the attempts were stored gets them rebuilt from its rows (one per data
+        set; ``details["attempts"]`` says so).
+        """
+        validate_record(d, "sweep", source=source)
+        try:
+            act = as_activation(d["activation"])
+        except BasinsError as exc:
+            raise CaseFormatError(f"{source}: activation: {exc}") from None
+        cls_ = d["table1"]["class"]
+        if cls_ not in TABLE1:
+            raise CaseFormatError(f"{source}: table1.class={cls_!r} is not one of {list(TABLE1)}")
+        details = dict(d.get("details") or {})
+        if "attempts" in d:
+            attempts = tuple(dict(a) for a in d["attempts"])
+        else:
+            attempts = _attempts_from_rows(d["rows"], int(d["seed"]))
+            details["attempts"] = "rebuilt from the rows (the file predates stored attempts)"
+        return cls(act, int(d["N"]), int(d["trials"]), int(d["seed"]), tuple(d["constructions"]), cls_, attempts,
+                   str(d.get("backend", "")), float(d.get("seconds", 0.0)), details)
+
+    @classmethod
+    def load(cls, path: str) -> "Sweep":
+        """Read a sweep file (validated)."""
+        return cls.from_dict(read_json(path, "sweep"), source=str(path))
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False, ensure_ascii=False)
 
     def save(self, path: str) -> None:
         write_json_atomic(path, self.to_json())
+
+
+def _attempts_from_rows(rows: Sequence[Mapping[str, Any]], seed: int) -> tuple[dict, ...]:
+    out = []
+    for r in rows:
+        found_by, data = list(r["constructions"]), list(r.get("data") or [])
+        for k in range(int(r["attempts"])):
+            found = k < int(r["found"])
+            out.append({"m": int(r["m"]), "seed": seed * 1000 + k, "found": found,
+                        "construction": found_by[k % len(found_by)] if found and found_by else None,
+                        "data": (data[k % len(data)] or None) if found and data else None,
+                        "reasons": {} if found else {f"reason {j + 1}": t for j, t in enumerate(r.get("reasons", []))}})
+    return tuple(out)
 
 
 def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 0, workers: int = 2,

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import mpmath
 import numpy as np
 
+from basins.errors import CaseFormatError
 from basins.io.case import Case
+from basins.io.records import validate_record
 from basins.model.network import loss_mp, output
 from basins.verification.sampling import delta_losses
 
@@ -20,6 +22,7 @@ __all__ = ["Check", "Verification", "VERIFIED", "FAILED", "loss_check", "witness
 
 VERIFIED = "verified numerically"
 FAILED = "failed"
+GUARANTEE = "floating-point sampling and 50-digit evaluation; not a proof"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "value": self.value, "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Check":
+        """The check of :meth:`to_dict` (``value`` may be missing: None)."""
+        return cls(str(d["name"]), bool(d["passed"]), d.get("value"), str(d["detail"]))
 
 
 @dataclass(frozen=True)
@@ -55,8 +63,26 @@ class Verification:
         return [c.name for c in self.checks if not c.passed]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "guarantee": "floating-point sampling and 50-digit evaluation; not a proof",
+        return {"status": self.status, "guarantee": GUARANTEE,
                 "checks": [c.to_dict() for c in self.checks], "figures": self.figures}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], *, source: str = "verification") -> "Verification":
+        """The verification of :meth:`to_dict`; validated against ``verification-1.json``.
+
+        The stated ``status`` must be the one the checks give (CaseFormatError otherwise).
+
+        Examples
+        --------
+        >>> v = Verification((Check("loss", True, 1.5, "E agrees"),), {"dps": 50})
+        >>> Verification.from_dict(v.to_dict()) == v
+        True
+        """
+        validate_record(d, "verification", source=source)
+        out = cls(tuple(Check.from_dict(c) for c in d["checks"]), dict(d.get("figures") or {}))
+        if d["status"] != out.status:
+            raise CaseFormatError(f"{source}: status={d['status']!r} but the checks give {out.status!r}")
+        return out
 
 
 def mp_str(x: Any, digits: int = 20) -> str:
