@@ -116,7 +116,7 @@ def test_gradient_basis_value_matches_exact_rational_arithmetic(J: list, y: list
 
 
 def test_rank_tolerance_is_the_press_criterion() -> None:
-    # ½ · s_max · ε · √(rows + cols + 1), papers/000 Appendix C
+    # ½ · s_max · ε · √(rows + cols + 1), Kawaguchi, Huang & Kaelbling (arXiv:1811.08150), Appendix C
     assert rank_tolerance(4.0, 10, 5) == 0.5 * 4.0 * 2.0 ** -52 * 4.0
 
 
@@ -327,7 +327,7 @@ def test_trained_deep_networks_satisfy_theorem1_and_the_projection_form(widths, 
     assert ident.holds, ident.message
     # the exact bound E − V ≤ (||∇E||/(2 s_min))², within rounding
     assert ident.difference <= (gnorm / (2 * ident.s_min)) ** 2 + ident.rounding
-    # the D blocks of papers/000 Theorem 1, as written, are the Jacobian's blocks
+    # the D blocks of Theorem 1 of arXiv:1811.08150, as written, are the Jacobian's blocks
     assert f.max_block_error <= 1e-12 * max(1.0, ident.s_max)
     # the Gram–Schmidt sum equals the projection form, with the same rank
     assert f.formula_rank == ident.rank
@@ -500,7 +500,7 @@ def test_every_shipped_smooth_case_agrees_and_theorem7_cases_are_refused() -> No
 
 def test_theorem7_point_shows_the_differentiability_hypothesis_is_needed() -> None:
     """At a Theorem 7 minimum (a kink), the identity holds with the left-sided Jacobian and
-    fails with the right-sided one: papers/003 Theorem 1 needs a differentiable point."""
+    fails with the right-sided one: Theorem 1 of arXiv:1904.03673 needs a differentiable point."""
     from basins.model.network import output
 
     case = _shipped("theorem7_shifted_relu_m1_n3")

@@ -1,4 +1,4 @@
-"""Tests of basins.plot.figures and `basins plot`: loss grids against independent formulas, PNGs checked headlessly."""
+"""Tests of basins.plot (grids, surfaces, paths, sweeps, figures) and `basins plot`: loss grids against independent formulas, pictures checked headlessly (PNG pixels, PDF/SVG/JPEG magic bytes)."""
 
 from __future__ import annotations
 
@@ -370,10 +370,10 @@ def test_plot_sweep_bars(tmp_path):
     assert_png(tmp_path / "s.png", 450, 250)            # 9 × 5 inches
     left, top, right, bottom = pic.panels["sweep"]
     tops = {m: pic.marks[f"sweep:m={m}"] for m in (1, 2, 3, 4)}
-    # fraction 0 sits on the axis, 1 at 1/1.18 of the height (the y axis runs to 1.18), 1/2 halfway to that
+    # fraction 0 sits on the axis, 1 at 1/1.22 of the height (the y axis runs to 1.22), 1/2 halfway to that
     assert tops[3][1] == pytest.approx(bottom, abs=1.0) and tops[4][1] == pytest.approx(bottom, abs=1.0)
-    assert tops[1][1] == pytest.approx(bottom - (bottom - top) / 1.18, abs=1.5)
-    assert tops[2][1] == pytest.approx(bottom - 0.5 * (bottom - top) / 1.18, abs=1.5)
+    assert tops[1][1] == pytest.approx(bottom - (bottom - top) / 1.22, abs=1.5)
+    assert tops[2][1] == pytest.approx(bottom - 0.5 * (bottom - top) / 1.22, abs=1.5)
     cols = [tops[m][0] for m in (1, 2, 3, 4)]
     assert all(left < c < right for c in cols) and cols == sorted(cols)
     assert np.diff(cols) == pytest.approx([(right - left) / 4] * 3, abs=1.0)
@@ -469,3 +469,98 @@ def test_default_windows_stay_finite_and_ignore_a_far_off_plane_witness():
     assert not (lo_s <= s.witness[0] <= hi_s and lo_t <= s.witness[1] <= hi_t)   # ...so it does not frame the view
     assert np.all(np.isfinite(s.zoom.values))                # the zoom stops short of σ's overflow
     assert np.all(s.zoom.values >= 0)
+
+
+# -------------------------------------------------- formats and styling --
+
+@pytest.mark.parametrize("suffix, magic", [(".pdf", b"%PDF-"), (".svg", b"<?xml"), (".jpg", b"\xff\xd8\xff"),
+                                           (".png", b"\x89PNG\r\n\x1a\n")], ids=["pdf", "svg", "jpg", "png"])
+def test_the_suffix_chooses_the_format(example2, tmp_path, suffix, magic):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / f"ex2{suffix}"
+    pic = plot_case(example2, out, resolution=11, dpi=30, wide=(-10, 10, -100, 700), zoom=(0, 2, 0, 2))
+    head = out.read_bytes()[:400]
+    assert head.startswith(magic)
+    if suffix == ".svg":
+        assert b"<svg" in head
+    assert pic.format == {".jpg": "jpeg"}.get(suffix, suffix[1:])
+
+
+def test_path_and_sweep_write_vector_files(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot_path(path_record(np.linspace(2.0, 0.0, 21)), tmp_path / "p.pdf", dpi=30)
+    assert (tmp_path / "p.pdf").read_bytes().startswith(b"%PDF-")
+    plot_sweep(sweep_record(), tmp_path / "s.svg", dpi=30)
+    assert b"<svg" in (tmp_path / "s.svg").read_bytes()[:400]
+
+
+def test_cli_refuses_an_unknown_suffix_and_writes_nothing(example2, tmp_path):
+    from click.testing import CliRunner
+
+    from basins.cli import main
+
+    src = tmp_path / "case.json"
+    example2.save(src)
+    res = CliRunner().invoke(main, ["plot", str(src), "-o", str(tmp_path / "ex2.bmpx")])
+    assert res.exit_code == 1
+    assert "suffix '.bmpx'" in res.output and res.output.strip().count("\n") == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.json"]
+    with pytest.raises(InvalidArgument, match=r"has no suffix"):
+        plot_file(src, tmp_path / "noext")
+
+
+def test_figsize_and_font_size_take_effect(example2, tmp_path):
+    pytest.importorskip("matplotlib")
+    kw = dict(resolution=11, dpi=40, wide=(-10, 10, -100, 700), zoom=(0, 2, 0, 2))
+    pic = plot_case(example2, tmp_path / "a.png", figsize=(8, 6), **kw)
+    assert (pic.width, pic.height) == (320, 240)
+    assert_png(tmp_path / "a.png", 320, 240)
+    small = plot_case(example2, tmp_path / "b.png", font_size=6, figsize=(12, 10), **kw)
+    big = plot_case(example2, tmp_path / "c.png", font_size=16, figsize=(12, 10), **kw)
+    width = lambda p: p.panels["zoom"][2] - p.panels["zoom"][0]
+    assert width(big) < width(small) - 5          # larger labels leave less room for the axes
+    p = plot_path(path_record(np.linspace(2.0, 0.0, 21)), tmp_path / "p.png", dpi=40, figsize=(5, 3), font_size=12)
+    assert (p.width, p.height) == (200, 120)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"figsize": (0.5, 3)}, r"figsize=\(0.5, 3\) must be two numbers between 1 and 50"),
+    ({"font_size": 1}, r"font_size=1 must be a number of points between 4 and 40"),
+    ({"style": "no-such-style"}, r"style='no-such-style' is not a matplotlib style"),
+], ids=["figsize", "font_size", "style"])
+def test_bad_styling_options_raise(example2, tmp_path, kwargs, match):
+    pytest.importorskip("matplotlib")
+    with pytest.raises(InvalidArgument, match=match):
+        plot_case(example2, tmp_path / "x.png", resolution=11, **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_styling_options(example2, tmp_path):
+    pytest.importorskip("matplotlib")
+    from click.testing import CliRunner
+
+    from basins.cli import main
+
+    src = tmp_path / "case.json"
+    example2.save(src)
+    out = tmp_path / "ex2.svg"
+    res = CliRunner().invoke(main, ["plot", str(src), "-o", str(out), "--figsize", "7,5", "--font-size", "9",
+                                    "--style", "default", "--resolution", "11", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["format"] == "svg" and (data["width"], data["height"]) == (700, 500)
+    assert b"<svg" in out.read_bytes()[:400]
+
+
+def test_sweep_tells_not_applicable_from_none_found(tmp_path):
+    from basins.plot.sweeps import row_outcome
+
+    assert row_outcome({"found": 1, "reasons": []}) == "found"
+    assert row_outcome({"found": 0, "reasons": ["NotApplicable: a", "not attempted (b)"]}) == "not applicable"
+    assert row_outcome({"found": 0, "reasons": ["HypothesisFailed: a", "NotApplicable: b"]}) == "none found"
+    pytest.importorskip("matplotlib")
+    rec = sweep_record()
+    rec["rows"] = [dict(r) for r in rec["rows"]]
+    rec["rows"][-1] = {**rec["rows"][-1], "found": 0, "reasons": ["NotApplicable: m ≥ N"]}
+    pic = plot_sweep(rec, tmp_path / "s.png", dpi=40)
+    assert pic.summary["widths_not_applicable"] == [rec["rows"][-1]["m"]]

@@ -24,7 +24,9 @@ def bound_cmd(case_file: str, dps: int | None, rtol: float, as_json: bool) -> No
     """Compare the loss of CASE_FILE with its gradient-basis value.
 
     At a differentiable critical point the loss equals ||P_N[J] y||², the
-    global minimum of the gradient-basis model (papers/003 Theorem 1); a
+    global minimum of the gradient-basis model (Theorem 1 of Kawaguchi, Huang
+    & Kaelbling, "Every Local Minimum Value Is the Global Minimum Value of
+    Induced Model in Nonconvex Machine Learning", arXiv:1904.03673); a
     mismatch beyond rounding shows the point is not a critical point.  Exit
     status 0 when they agree, 1 otherwise.  Everything is recomputed from
     x, y, v, w and the activation of the file.

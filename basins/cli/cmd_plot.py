@@ -1,10 +1,12 @@
-"""`basins plot`: a picture of a case (loss surface), a path or a sweep, by the file's schema."""
+"""`basins plot`: a picture of a case (loss surface), a path or a sweep, by the file's schema.
+
+The format follows the suffix of ``-o`` (PDF, SVG, PNG, JPEG, ...)."""
 
 from __future__ import annotations
 
 import click
 
-from basins.plot.figures import PLANES, plot_file
+from basins.plot.figures import FORMATS, PLANES, plot_file
 from basins.cli._common import emit_json, float_list, handle_errors, json_option, main
 
 
@@ -12,6 +14,13 @@ def _box(name: str, text: str | None) -> list[float] | None:
     vals = float_list(name, text)
     if vals is not None and len(vals) != 4:
         raise click.BadParameter(f"{text!r} must be four numbers s_min,s_max,t_min,t_max", param_hint=name)
+    return vals
+
+
+def _figsize(text: str | None) -> list[float] | None:
+    vals = float_list("--figsize", text)
+    if vals is not None and len(vals) != 2:
+        raise click.BadParameter(f"{text!r} must be two numbers WIDTH,HEIGHT in inches", param_hint="--figsize")
     return vals
 
 
@@ -28,7 +37,8 @@ def _directions(text: str | None) -> list[list[float]] | None:
 @main.command("plot")
 @click.argument("input_file", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The PNG to write (atomically).")
+              help="The picture to write (atomically); the suffix picks the format: "
+                   + ", ".join("." + k for k in FORMATS) + ".")
 @click.option("--plane", type=click.Choice(list(PLANES)), default=None,
               help="Case files: the plane of the surface (default auto: the neuron's (w, v) plane when m = 1, "
                    "else the Hessian's extreme eigenvectors).")
@@ -40,13 +50,20 @@ def _directions(text: str | None) -> list[list[float]] | None:
 @click.option("--zoom", "zoom_text", default=None, help="Case files: zoom window s_min,s_max,t_min,t_max.")
 @click.option("--resolution", type=click.IntRange(min=11, max=1001), default=None,
               help="Case files: grid points per axis (default 121).")
-@click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True)
+@click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True,
+              help="Pixels per inch of raster formats (PNG, JPEG, ...).")
+@click.option("--figsize", "figsize_text", default=None,
+              help="Figure size WIDTH,HEIGHT in inches (default 11,9 for cases, 11,4.5 for paths, 9,5 for sweeps).")
+@click.option("--font-size", type=click.FloatRange(min=4, max=40), default=None,
+              help="Base font size in points of titles, labels, ticks and legends (default 10).")
+@click.option("--style", default=None,
+              help="A matplotlib style name or style file, e.g. 'seaborn-v0_8-paper' (default: matplotlib's).")
 @json_option
 @handle_errors
 def plot_cmd(input_file: str, output: str, plane: str | None, neuron: int | None, directions_text: str | None,
              wide_text: str | None, zoom_text: str | None, resolution: int | None, dpi: int,
-             as_json: bool) -> None:
-    """Draw INPUT_FILE as a PNG, by its schema (needs the extra 'plot').
+             figsize_text: str | None, font_size: float | None, style: str | None, as_json: bool) -> None:
+    """Draw INPUT_FILE by its schema; the suffix of -o picks the format (needs the extra 'plot').
 
     \b
     basins.case/1   the loss surface and contour map around the point, a wide
@@ -63,12 +80,15 @@ def plot_cmd(input_file: str, output: str, plane: str | None, neuron: int | None
         "wide": _box("--wide", wide_text),
         "zoom": _box("--zoom", zoom_text),
         "resolution": resolution,
+        "figsize": _figsize(figsize_text),
+        "font_size": font_size,
+        "style": style,
     }
     options = {k: v for k, v in options.items() if v is not None}
     pic = plot_file(input_file, output, dpi=dpi, **options)
     if as_json:
         emit_json(pic.to_dict())
         return
-    click.echo(f"wrote {output} ({pic.width}×{pic.height} px)")
+    click.echo(f"wrote {output} ({pic.format.upper()}, {pic.width}×{pic.height} px at {dpi} dpi)")
     for key, val in pic.summary.items():
         click.echo(f"  {key}: {val}")
