@@ -520,3 +520,17 @@ def gradient(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, model: Model = SCALAR)
 def hessian(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, model: Model = SCALAR) -> Any:
     """∇²E = 2JᵀJ + 2[[0, diag(r·z′_i)], [diag(r·z′_i), diag(v_i r·z″_i)]]."""
     return derivatives(ctx, x, y, v, w, order=2, model=model).hessian
+
+
+def delta_loss(delta_sq: Any, r_dot_delta: Any) -> Any:
+    """ΔE = E(θ + δ) − E(θ) = ||Δ||² + 2 r·Δ from Δ = ŷ(θ + δ) − ŷ(θ), without subtracting two losses.
+
+    The sampling kernel (:mod:`basins.verification.sampling`) forms ||Δ||² and
+    r·Δ for many δ at once from its Taylor products of σ, then combines them here.
+
+    Examples
+    --------
+    >>> float(delta_loss(4.0, -1.5))
+    1.0
+    """
+    return delta_sq + 2.0 * r_dot_delta

@@ -59,6 +59,7 @@ from typing import Any
 
 import numpy as np
 
+from basins.model import engine
 from basins.parallel import blas_threads
 from basins.activations import Activation, as_activation
 from basins.errors import InvalidArgument
@@ -204,7 +205,7 @@ class _Plan:
             tau[p] = np.min(np.minimum(_steps(c, p), reach), axis=1) if x.size else np.zeros(w.size)
         C = np.ascontiguousarray(c[: pmax + 1].reshape((pmax + 1) * w.size, x.size))
         C = np.where(np.isfinite(C), C, 0.0)                  # only used where τ > 0 (finite there)
-        r = v @ z - y
+        r = engine.residual(engine.float_context(act), x, y, v, w)   # the engine's forward pass
         return cls(act, x, v, u, z, c[1].copy(), r, C, C @ r, tau)
 
     @property
@@ -244,7 +245,7 @@ class _Plan:
         rdelta = self.Cr[:rows] @ A2                           # (k,):   r·Δ_k
         if taylor is not None:
             self._direct(~taylor, base, dw, delta, rdelta)
-        return np.einsum("nk,nk->k", delta, delta) + 2.0 * rdelta
+        return engine.delta_loss(np.einsum("nk,nk->k", delta, delta), rdelta)
 
     def _direct(self, mask: np.ndarray, base: np.ndarray, dw: np.ndarray, delta: np.ndarray,
                 rdelta: np.ndarray) -> None:
