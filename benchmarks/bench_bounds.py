@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import scipy.optimize  # noqa: E402
 
-from basins import deep  # noqa: E402
+from basins.model import deep  # noqa: E402
 from basins.oracles.bounds import case_value_identity, deep_theorem1, deep_value_identity  # noqa: E402
 from basins.io.case import load_case  # noqa: E402
 from basins.errors import NotApplicable  # noqa: E402
