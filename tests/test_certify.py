@@ -242,15 +242,13 @@ def test_recheck_bad_precision(certified2: Case) -> None:
         recheck_certificate(certified2.with_(certificate=cert))
 
 
-def test_m16_n256_certifies_in_under_two_seconds() -> None:
-    # the speed target (benchmarks/bench_certify.py measures it; ~0.1 s on a shared 2-core machine)
-    import time
-
+def test_m16_n256_certifies() -> None:
+    # the speed target (< 2 s) is measured by benchmarks/bench_certify.py, not here: the machines
+    # are shared and noisy, so a timed assertion would fail for reasons that are not the code's
     x = np.linspace(0.5, 40.0, 256)
     case = construct_prop4("sin", x, w=0.21 * np.arange(1, 17) + 0.05)
-    t = time.perf_counter()
     cert = certify_smooth(case)
-    assert cert.certified and time.perf_counter() - t < 2.0
+    assert cert.certified and cert.figures["box radius"] > 0
 
 
 def test_other_library_versions_compare_figures_numerically(certified2: Case) -> None:

@@ -41,6 +41,11 @@ class Certificate:
     #: Exact rational enclosures [lo, hi] of E at the case's point ("loss") and at the witness
     #: ("witness loss"), used to check the stored figures a consumer reads; not serialised.
     enclosures: Mapping[str, tuple[Fraction, Fraction]] = field(default_factory=dict, compare=False, repr=False)
+    #: What a test can rely on (SPEC §12), from the same ball computation: ``theta_star``, ``E_star``,
+    #: ``lambda_min_lower``, ``basin_radius``, ``escape_barrier_lower_bound``, ``method``, ``meaning``;
+    #: None when the proof gives none (then ``guarantees_absent`` says why, when it is known).
+    guarantees: Mapping[str, Any] | None = None
+    guarantees_absent: str = ""
 
     @property
     def certified(self) -> bool:
@@ -51,7 +56,7 @@ class Certificate:
         return [name for name, ok, _ in self.checks if not ok]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "kind": self.kind,
             "status": self.status,
             "guarantee": ("proved in ball arithmetic (every rounding enclosed); any undecided comparison rejects"
@@ -61,6 +66,11 @@ class Certificate:
             "figures": dict(self.figures),
             "versions": dict(self.versions),
         }
+        if self.guarantees is not None:
+            d["guarantees"] = dict(self.guarantees)
+        elif self.guarantees_absent:
+            d["guarantees (absent)"] = self.guarantees_absent
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, source: str = "certificate") -> "Certificate":
@@ -77,8 +87,11 @@ class Certificate:
 
         validate_record(d, "certificate", source=source)
         checks = tuple((str(c["name"]), bool(c["passed"]), str(c["detail"])) for c in d["checks"])
+        guarantees = d.get("guarantees")
         return cls(str(d["kind"]), str(d["status"]), checks, dict(d["inputs"]), dict(d.get("figures") or {}),
-                   {str(k): str(v) for k, v in (d.get("versions") or {}).items()})
+                   {str(k): str(v) for k, v in (d.get("versions") or {}).items()},
+                   guarantees=dict(guarantees) if isinstance(guarantees, Mapping) else None,
+                   guarantees_absent=str(d.get("guarantees (absent)") or ""))
 
 
 # ----------------------------------------------------------------- inputs --

@@ -15,10 +15,12 @@ Basins*, arXiv:1812.11039, Proposition 4 and Theorem 7; SPEC §7.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, Mapping
 
 from basins.certification.certificate import CERTIFIED, Certificate
+from basins.certification.piecewise_linear import KIND as PL_KIND
 from basins.certification.piecewise_linear import certify_pl
 from basins.certification.record import CERTIFIED_FIELDS, NOT_CERTIFIED, check_record, normalise_record
 from basins.certification.smooth import certify_smooth
@@ -44,8 +46,21 @@ def certify(case: Case, *, prec: int = 128) -> Certificate:
     """
     act, _ = proof_inputs(case)
     if act is not None and act.piecewise_linear is not None:
-        return certify_pl(case)
+        return _pl(case)
     return certify_smooth(case, prec=prec)
+
+
+#: Why a piecewise-linear certificate carries no ``guarantees`` (SPEC §12).
+PL_NO_GUARANTEES = ("piecewise-linear σ: θ* sits where a weight meets a breakpoint, E has no Hessian there, so no "
+                    "λ_min bound or Hessian-based basin radius is derived; the exact piece analysis proves strict "
+                    "local minimality and sub-optimality only")
+
+
+def _pl(case: Case) -> Certificate:
+    cert = certify_pl(case)
+    if cert.kind == PL_KIND and cert.guarantees is None:
+        cert = dataclasses.replace(cert, guarantees_absent=PL_NO_GUARANTEES if cert.certified else "not proved")
+    return cert
 
 
 def certify_case(case: Case, *, prec: int = 128) -> Case:
@@ -121,7 +136,7 @@ def recheck_certificate(case: Case) -> Certificate:
                                  check="certificate")
     act, _ = proof_inputs(case)
     if act is not None and act.piecewise_linear is not None:
-        fresh = certify_pl(case)
+        fresh = _pl(case)
     else:
         fresh = certify_smooth(case, prec=prec)
     if not fresh.certified:
@@ -131,15 +146,18 @@ def recheck_certificate(case: Case) -> Certificate:
     assert act is not None
     new = fresh.to_dict()
     same_libraries = _numeric_libraries(stored.get("versions")) == _numeric_libraries(new["versions"])
-    for section in ("kind", "status", "guarantee", "inputs", "figures", "checks", "record"):
+    for section in ("kind", "status", "guarantee", "inputs", "figures", "checks", "guarantees",
+                    "guarantees (absent)", "record"):
         if section == "record":
             new["record"] = _record_or_raise(case, act, fresh.enclosures)
             if "record" not in stored:
                 continue     # a certificate written before records existed: the record was still checked
-        old_val, new_val = stored.get(section), new[section]
+        if section in ("guarantees", "guarantees (absent)") and section not in stored:
+            continue         # written before guarantees existed: an absent section claims nothing
+        old_val, new_val = stored.get(section), new.get(section)
         if _canon(old_val) == _canon(new_val):
             continue
-        if section in ("figures", "checks") and not same_libraries and _close(old_val, new_val):
+        if section in ("figures", "checks", "guarantees") and not same_libraries and _close(old_val, new_val):
             continue  # another python-flint/mpmath may print the same balls with other digits
         where = _first_difference(old_val, new_val, section)
         note = ""

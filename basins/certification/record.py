@@ -20,7 +20,12 @@ against what the proof recomputed; the rest (the construction's notes in
   expression and the stored numbers (conditions 1–3 of Proposition 4 are not
   re-proved: the certificate proves their conclusion directly);
 * ``details.exact``, when present, must equal the certified floats exactly;
-* the case's ``name`` and labels are bound into the certificate's digest.
+* the case's ``name`` and labels are bound into the certificate's digest;
+* ``certificate.guarantees`` (smooth σ: the enclosure of θ*, E* as a ball,
+  the lower bound on λ_min(∇²E), the basin radius and escape barrier of
+  SPEC §12) are recomputed from the case's data by ``recheck_certificate``
+  and must equal the stored ones; piecewise-linear certificates carry none
+  and say why under ``certificate["guarantees (absent)"]``.
 
 References
 ----------
@@ -42,7 +47,8 @@ __all__ = ["CERTIFIED_FIELDS", "NOT_CERTIFIED", "check_record", "normalise_recor
 
 #: The fields of a certified case that ``verify --rigorous`` checks.
 CERTIFIED_FIELDS = ("activation", "activation_name", "x", "y", "v", "w", "loss", "witness.v", "witness.w",
-                    "witness.loss", "theorem", "name", "details.exact", "certificate")
+                    "witness.loss", "theorem", "name", "details.exact", "certificate",
+                    "certificate.guarantees")
 
 #: What a certified file carries outside its certified record.
 NOT_CERTIFIED = {

@@ -10,6 +10,15 @@ case whose σ is C² near its point:
    strict local minimum (E is strictly convex on X);
 3. the witness has strictly lower loss: upper E(witness) < lower E(K(X)).
 
+When all three hold, the same ball computation gives what a test can rely on
+(SPEC §12), stored as ``certificate["guarantees"]``: an enclosure of θ*
+(``theta_star``, from K(X)), E* as a ball (``E_star``), a lower bound on
+λ_min(∇²E) over X (``lambda_min_lower``), and a basin radius ρ with an escape
+barrier L (``basin_radius``, ``escape_barrier_lower_bound``): E(θ) − E(θ*) ≥ L
+on the sphere |θ − θ*|₂ = ρ, from a positive lower bound λ_R on the ball
+Hessian over the ∞-box of radius R ≥ ρ around θ*'s enclosure, grown while it
+stays proved.  ``method`` and ``meaning`` say how and what.
+
 Every comparison that balls cannot decide rejects.  The certificate stores
 its exact inputs (``float.hex``), a SHA-256 digest of them, and the audit
 figures (radius, Krawczyk image, smallest pivot, the two losses, precision,
@@ -20,7 +29,7 @@ case's data and rejects any difference.  Piecewise-linear σ are certified by
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
-Basins*, Proposition 4, Theorems 4, 6 and 7 (``shared/papers/002_dcd1bd86d7cd4545.txt``);
+Basins*, Proposition 4, Theorems 4, 6 and 7 (arXiv:1812.11039);
 R. Krawczyk, *Newton-Algorithmen zur Bestimmung von Nullstellen mit
 Fehlerschranken*, Computing 4 (1969).
 """
@@ -40,7 +49,7 @@ from basins.io.case import Case
 from basins.model import engine
 from basins.validate import proof_inputs
 
-__all__ = ["HYPOTHESES", "KIND", "certify_smooth"]
+__all__ = ["GUARANTEES_MEANING", "GUARANTEES_METHOD", "HYPOTHESES", "KIND", "certify_smooth"]
 
 KIND = "smooth: Krawczyk box, ball Cholesky, ball losses (python-flint arb)"
 
@@ -173,21 +182,24 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
     inputs = exact_inputs(case, act)
     versions = library_versions()
     enclosures: dict[str, tuple[Fraction, Fraction]] = {}
+    guarantees: dict[str, Any] = {}
     if problem:
         checks: list[tuple[str, bool, str]] = [("inputs", False, problem)]
         figures: dict[str, Any] = {"precision bits": prec}
         choices: dict[str, Any] = {"precision bits": prec}
     else:
         with flint_precision(prec):
-            checks, figures, choices = _smooth_engine(case, act, prec, radius_exponent, enclosures)
+            checks, figures, choices = _smooth_engine(case, act, prec, radius_exponent, enclosures, guarantees)
     inputs = {**inputs, **choices}
     figures = {"digest": input_digest(inputs), **figures}
     ok = all(passed for _, passed, _ in checks) and len(checks) == len(HYPOTHESES)
-    return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions, enclosures)
+    return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions, enclosures,
+                       guarantees=guarantees if ok and guarantees else None,
+                       guarantees_absent="" if ok and guarantees else "not proved")
 
 
 def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
-                   enclosures: dict[str, tuple[Fraction, Fraction]]
+                   enclosures: dict[str, tuple[Fraction, Fraction]], guarantees: dict[str, Any]
                    ) -> tuple[list[tuple[str, bool, str]], dict[str, Any], dict[str, Any]]:
     import flint
 
@@ -316,4 +328,231 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     checks.append(("sub-optimal", sub,
                    f"E(witness) ≤ {_upper_str(Ew)} < {_lower_str(EK)} ≤ E(θ*)" if sub else
                    f"E(witness) = {_ball_str(Ew)} is not provably below E on K(X) = {_ball_str(EK)}"))
+    if all(ok for _, ok, _ in checks) and pd:
+        guarantees.update(_guarantees(balls, act, m, Kl, HX, rho))
     return checks, figures, choices
+
+
+# ------------------------------------------------- what a test can rely on --
+
+#: Growth of the basin region beyond the Krawczyk box (factor, at most how many steps), then linear bisections.
+_BASIN_FACTOR = 8.0
+_BASIN_GROWTHS = 24
+_BASIN_BISECTIONS = 3
+#: Bisection steps for the largest shift s with H − sI proved positive definite.
+_SHIFT_BISECTIONS = 10
+
+GUARANTEES_METHOD = (
+    "theta_star: K(X) of the Krawczyk proof (midpoints rounded to float64, radius = max half-width to them, "
+    "rounded up); E_star: E in balls over that box; lambda_min_lower (over the Krawczyk box X) and the basin "
+    "region's lambda: for every symmetric H in the ball Hessian over the box, the larger of s (a ball Cholesky "
+    "of H − sI has all pivots > 0, s bisected) and Weyl's t − ||H − M||₂ (M the float midpoint matrix, t < "
+    "λ_min(M) by a ball Cholesky of M − tI, ||H − M||₂ ≤ the larger row/column sum of bounds on |H_ij − M_ij|); "
+    "basin: the ∞-box of radius R around "
+    "theta_star.centre (R grown from the Krawczyk radius, then bisected, while σ stays C² on every pre-activation "
+    "ball and the ball Hessian stays proved positive definite), basin_radius = R − theta_star.radius (so "
+    "B(θ*, ρ) lies in the box, as |·|∞ ≤ |·|₂), "
+    "escape_barrier_lower_bound = ½ λ_R ρ² (Taylor along segments from θ*, where ∇E = 0); every float rounded "
+    "outward")
+GUARANTEES_MEANING = (
+    "every continuous path that starts in the ball B(θ*, basin_radius) with E < E* + "
+    "escape_barrier_lower_bound and along which E never increases (gradient flow) stays in that ball, since "
+    "E ≥ E* + escape_barrier_lower_bound on its sphere; a discrete descent method stays as long as no step "
+    "jumps across the sphere; θ* is the only critical point in the basin region (E is strictly convex there)")
+
+
+def _float_out(q: Fraction, up: bool) -> float:
+    """The float nearest q rounded outward (up or down) so that it bounds q."""
+    f = float(q)
+    if up and Fraction(f) < q:
+        f = math.nextafter(f, math.inf)
+    elif not up and Fraction(f) > q:
+        f = math.nextafter(f, -math.inf)
+    return f
+
+
+def _short_float(a: float, bits: int = 24) -> float:
+    """a (> 0) rounded down to ``bits`` significant bits: a short dyadic, the same on every platform nearby."""
+    man, exp = math.frexp(a)
+    return math.ldexp(math.floor(man * 2 ** bits), exp - bits)
+
+
+def _pd_shift(H: Any, s: float) -> bool:
+    """Whether a ball Cholesky of H − sI has all pivots > 0 (then λ_min > s for every symmetric H in the ball)."""
+    import flint
+
+    n = H.nrows()
+    shifted = flint.arb_mat([[H[i, j] - (flint.arb(s) if i == j else 0) for j in range(n)] for i in range(n)])
+    pivots = _cholesky_pivots(shifted)
+    return len(pivots) == n and all(p > 0 for p in pivots)
+
+
+def _weyl_lower(H: Any, M: Any) -> Fraction | None:
+    """Weyl: λ_min(H) ≥ t − ||H − M||₂ with t proved below λ_min(M) by a ball Cholesky of M − tI."""
+    import flint
+
+    arb = flint.arb
+    rows = H.tolist()
+    n = len(rows)
+    # ||H − M||₂ ≤ sqrt(||D||₁ ||D||∞) ≤ max(row, column sums) of D_ij ≥ |H_ij − M_ij|
+    D = [[(rows[i][j] - arb(float(M[i, j]))).abs_upper() for j in range(n)] for i in range(n)]
+    sums = [sum(D[i], arb(0)) for i in range(n)] + [sum((D[i][j] for i in range(n)), arb(0)) for j in range(n)]
+    norm_q = max(arb_bounds(a)[1] for a in sums)
+    lam = float(np.linalg.eigvalsh(M)[0])
+    Mb = flint.arb_mat([[float(M[i, j]) for j in range(n)] for i in range(n)])
+    for shrink in (2.0 ** -30, 2.0 ** -20, 2.0 ** -10, 2.0 ** -4):
+        t = _short_float(lam * (1 - shrink)) if lam > 0 else 0.0
+        if not t > 0 or Fraction(t) <= norm_q:
+            return None
+        if _pd_shift(Mb, t):
+            return Fraction(t) - norm_q
+    return None
+
+
+def _lambda_lower(H: Any) -> Fraction | None:
+    """A rigorous lower bound > 0 on λ_min of every symmetric matrix in the ball matrix H, or None.
+
+    The larger of (a) the largest shift s found by bisection (on short dyadics in (0, λ_min(M)]) with a ball
+    Cholesky of H − sI whose pivots are all > 0, and (b) Weyl's bound around the midpoint matrix M."""
+    if not _all_finite(H):
+        return None
+    mid = np.array([[float(e.mid()) for e in row] for row in H.tolist()])
+    M = (mid + mid.T) / 2
+    if not np.all(np.isfinite(M)):
+        return None
+    try:
+        lam = float(np.linalg.eigvalsh(M)[0])
+    except np.linalg.LinAlgError:
+        return None
+    if not lam > 0 or not _pd_shift(H, 0.0):
+        return None
+    best = _weyl_lower(H, M)
+    lo, hi = 0.0, lam
+    first = _short_float(lam * (1 - 2.0 ** -20))
+    if _pd_shift(H, first):
+        lo = first
+    else:
+        for _ in range(_SHIFT_BISECTIONS):
+            s = _short_float((lo + hi) / 2)
+            if not lo < s < hi:
+                break
+            if _pd_shift(H, s):
+                lo = s
+            else:
+                hi = s
+    if lo > 0 and (best is None or Fraction(lo) > best):
+        best = Fraction(lo)
+    return best if best is not None and best > 0 else None
+
+
+def _c2_on_region(act: Any, uR: list[list[Any]]) -> bool:
+    """σ proved C² on every pre-activation ball: first on each neuron's hull of them, else ball by ball."""
+    import flint
+
+    for row in uR:
+        if not all(u.is_finite() for u in row):
+            return False
+        lo = min(math.nextafter(float(u.lower()), -math.inf) for u in row)     # outward: float() rounds
+        hi = max(math.nextafter(float(u.upper()), math.inf) for u in row)
+        mid = (lo + hi) / 2
+        rad = math.nextafter(max(hi - mid, mid - lo), math.inf)
+        hull = flint.arb(mid, rad) if math.isfinite(rad) else flint.arb("nan")
+        if act.c2_on_ball(hull)[0] is not True and _c2_failure(act, [row]):
+            return False
+    return True
+
+
+def _region_hessian(balls: _Balls, act: Any, m: int, centre: list[float], R: float, s_min: float) -> Any:
+    """The ball Hessian over the ∞-box centre ± R when σ is C² there and H − s_min·I is proved PD, else None."""
+    import flint
+
+    box = [flint.arb(c, R) for c in centre]
+    if not all(b.is_finite() and b.rad() >= R for b in box):
+        return None
+    try:
+        _, HR, uR = balls.gradient_hessian(box[:m], box[m:])
+    except (ArithmeticError, ValueError):
+        return None
+    if not _all_finite(HR) or not _pd_shift(HR, s_min) or not _c2_on_region(act, uR):
+        return None
+    return HR
+
+
+def _guarantees(balls: _Balls, act: Any, m: int, Kl: list[Any], HX: Any, rho: float) -> dict[str, Any]:
+    """θ* enclosure, E* ball, λ_min lower bound, certified basin radius and escape barrier (SPEC §12); {} if none."""
+    import flint
+
+    bounds = [arb_bounds(k) for k in Kl]
+    centre = [float(k.mid()) for k in Kl]
+    r_q = max(max(Fraction(c) - lo, hi - Fraction(c)) for c, (lo, hi) in zip(centre, bounds))
+    r_inf = _float_out(r_q, up=True)
+    Es = balls.loss([flint.arb(c, r_inf) for c in centre[:m]], [flint.arb(c, r_inf) for c in centre[m:]])
+    lam_X = _lambda_lower(HX)
+    if not Es.is_finite() or lam_X is None:
+        return {}
+    e_lo, e_hi = arb_bounds(Es)
+    # the basin region: the ∞-box of radius R around the enclosure's centre, R grown from the Krawczyk radius
+    # (×8 while H − s_min·I stays proved PD and σ C², then bisected in the exponent and linearly)
+    s_min = _short_float(float(lam_X) * 2.0 ** -10)
+    proved: dict[float, Any] = {}
+
+    def attempt(R: float) -> bool:
+        if R <= r_inf:
+            return False
+        H = _region_hessian(balls, act, m, centre, R, s_min)
+        if H is not None:
+            proved[R] = H
+        return H is not None
+
+    # start where the ball Hessian's radii (linear in the box radius) reach λ: R0 = ρ·2^k, k ≥ 0
+    rad_rows = max(sum(float(e.rad()) for e in row) for row in HX.tolist())
+    k = int(max(0.0, min(40.0, math.floor(math.log2(float(lam_X) / rad_rows))))) if rad_rows > 0 else 0
+    R, failed = rho * 2.0 ** k, None
+    while not attempt(R) and R > rho:                 # too far: come back towards the Krawczyk box
+        failed = R
+        R = max(rho, R / _BASIN_FACTOR)
+    if not proved:
+        return {}
+    if failed is None:
+        for _ in range(_BASIN_GROWTHS):
+            R *= _BASIN_FACTOR
+            if not attempt(R):
+                failed = R
+                break
+    if failed is not None:
+        lo_R, hi_R = max(proved), failed
+        while hi_R > 2 * lo_R:
+            mid_R = lo_R * 2.0 ** (round(math.log2(hi_R / lo_R)) // 2)
+            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
+        for _ in range(_BASIN_BISECTIONS):
+            mid_R = (lo_R + hi_R) / 2
+            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
+    widest_R = max(proved)
+    lams = {R: _lambda_lower(H) or Fraction(s_min) for R, H in proved.items() if R * _BASIN_FACTOR ** 2 >= widest_R}
+
+    def basin(R: float, lam: Fraction) -> dict[str, Any]:
+        rho_b = _float_out(Fraction(R) - Fraction(r_inf), up=False)
+        L = _float_out(lam * Fraction(rho_b) ** 2 / 2, up=False)
+        return {"region_radius": R.hex(), "basin_radius": rho_b, "lambda_min_lower": _float_out(lam, up=False),
+                "escape_barrier_lower_bound": L}
+
+    widest = basin(widest_R, lams[widest_R])
+    highest = basin(*max(lams.items(), key=lambda p: (p[1] * (Fraction(p[0]) - Fraction(r_inf)) ** 2, p[0])))
+    return {
+        "theta_star": {"centre": [c.hex() for c in centre], "radius": r_inf.hex(),
+                       "norm": "∞-norm: |θ* − centre|∞ ≤ radius (so |θ* − centre|₂ ≤ √(2m)·radius)"},
+        "E_star": {"ball": _ball_str(Es), "lower": _float_out(e_lo, up=False), "upper": _float_out(e_hi, up=True)},
+        "lambda_min_lower": _float_out(lam_X, up=False),
+        "lambda_min_region": "the Krawczyk box X = inputs.centre ± inputs.radius (it holds θ*)",
+        "basin_radius": widest["basin_radius"],
+        "escape_barrier_lower_bound": widest["escape_barrier_lower_bound"],
+        "basin_region": {"centre": "theta_star.centre", "radius": widest["region_radius"],
+                         "lambda_min_lower": widest["lambda_min_lower"],
+                         "radii tried": f"from the Krawczyk radius {rho.hex()} ·2^{k}, ×{_BASIN_FACTOR:g} while H − "
+                                        f"{s_min!r}·I is proved positive definite and σ C², then bisected; "
+                                        f"{len(proved)} regions proved, the widest is used"},
+        "largest_barrier": {**highest, "note": "the proved region with the largest ½ λ ρ²: the same statement "
+                                               "with this radius and barrier"},
+        "method": GUARANTEES_METHOD,
+        "meaning": GUARANTEES_MEANING,
+    }
