@@ -253,7 +253,15 @@ class Case:
 
 
 def load_case(path: str | os.PathLike) -> Case:
-    """Read a case file."""
+    """Read a case file, or a shipped case by name (``basins.cases.names()``) when no such file exists.
+
+    A path that exists is always read as a file; a missing path that is not a
+    shipped case's name is the usual "cannot be read" error.
+    """
+    shipped = shipped_case_file(path)
+    if shipped is not None:
+        with open(shipped, encoding="utf-8") as fh:
+            return Case.from_json(fh.read(), source=f"basins.cases:{os.fspath(path)}")
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -262,6 +270,21 @@ def load_case(path: str | os.PathLike) -> Case:
     except UnicodeDecodeError:
         raise CaseFormatError(f"case file {os.fspath(path)!r} is not UTF-8 text") from None
     return Case.from_json(text, source=os.fspath(path))
+
+
+def shipped_case_file(path: str | os.PathLike) -> str | None:
+    """The shipped case file named ``path`` when ``path`` is not an existing file but a shipped case's name.
+
+    The folder is found next to this package (``basins/cases``) rather than by
+    importing :mod:`basins.cases`, which imports this module.
+    """
+    if not isinstance(path, str) or os.path.exists(path):
+        return None
+    if not path or path.startswith(".") or os.sep in path or "/" in path or (os.altsep and os.altsep in path):
+        return None
+    folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cases")
+    candidate = os.path.join(folder, f"{path}.json")
+    return candidate if os.path.isfile(candidate) else None
 
 
 def write_json_atomic(path: str | os.PathLike, text: str) -> None:

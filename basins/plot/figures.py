@@ -26,7 +26,7 @@ import os
 from typing import Any
 
 from basins.errors import CaseFormatError, InvalidArgument
-from basins.io.case import Case
+from basins.io.case import shipped_case_file, Case
 from basins.plot.common import FORMATS, POINT_COLOUR, WITNESS_COLOUR, Picture, PlotUnavailable, output_format
 from basins.plot.grids import PLANES, Grid, Surface, loss_surface
 from basins.plot.paths import plot_path
@@ -76,6 +76,9 @@ def plot_file(path: str | os.PathLike, output: str | os.PathLike, **options: Any
     """
     output_format(output)
     src = os.fspath(path)
+    shipped = shipped_case_file(src)       # a shipped case's name, when no such file exists
+    if shipped is not None:
+        src = shipped
     try:
         with open(src, encoding="utf-8") as fh:
             data = json.load(fh)
