@@ -112,3 +112,45 @@ def test_example2_setting_falls_back_to_a_search_for_another_activation(run):
     assert case["w"][0] < 0 and case["verification"]["status"] == "verified numerically"
     # swish keeps the paper's setting
     assert json.loads(run("construct", "--samples", "10", "--json").output)["w"] == [1.0]
+
+
+OWN_COMMANDS = ("activation", "bound", "certify", "construct", "explain", "plot", "pt", "sweep", "verify")
+
+
+@pytest.mark.parametrize("name", OWN_COMMANDS)
+def test_help_has_examples_a_full_summary_and_help_for_every_option(run, name):
+    from basins.cli import main
+    cmd = main.commands[name]
+    summary = cmd.get_short_help_str(limit=62)          # `basins --help` at 80 columns
+    assert summary.endswith(".") and not summary.endswith("..."), summary
+    text = run(name, "--help").output
+    assert "Examples:\n    basins " in text           # kept verbatim by click's \b
+    assert "SPEC" not in text and "papers/" not in text
+    for param in cmd.params:
+        if isinstance(param, __import__("click").Option) and not param.hidden and param.name != "help":
+            assert param.help, f"{name} {param.opts} has no help"
+
+
+def test_option_names_mean_one_thing_and_pt_keeps_its_old_samples(run):
+    """--N is the number of data points and --samples the directions per radius, in every command."""
+    for name in ("construct", "pt", "sweep"):
+        assert "-N, --N" in run(name, "--help").output
+    pt_help = run("pt", "--help").output
+    assert "Number of data points N" in pt_help and "--samples INTEGER" not in pt_help   # the alias is hidden
+    args = ["pt", "--widths", "3,8,8,1", "-a", "tanh", "--points", "11", "--json"]
+    new = run(*args, "--N", "6")
+    old = run(*args, "--samples", "6")           # the deprecated spelling still works, silently
+    short = run(*args, "-N", "6")
+    assert new.exit_code == old.exit_code == short.exit_code == 0, old.output
+    assert json.loads(new.output)["losses"] == json.loads(old.output)["losses"] == json.loads(short.output)["losses"]
+    assert old.output == new.output
+    bad = run(*args, "--N", "6", "--samples", "5")
+    assert bad.exit_code == 2 and "disagree" in bad.output
+
+
+def test_number_lists_take_commas_or_spaces_in_one_argument(run):
+    commas = run("construct", "-a", "softplus", "--x", "0.5,1,2", "--no-verify", "--json")
+    spaces = run("construct", "-a", "softplus", "--x", "0.5 1 2", "--no-verify", "--json")
+    assert commas.exit_code == spaces.exit_code == 0, spaces.output
+    assert json.loads(commas.output)["x"] == json.loads(spaces.output)["x"] == [0.5, 1.0, 2.0]
+    assert "comma-separated, e.g. --x" in run("construct", "--help").output

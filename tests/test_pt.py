@@ -251,7 +251,7 @@ def test_cli_errors(tmp_path):
     r = _run(["pt", "--widths", "2,x,1", "--samples", "5"])
     assert r.exit_code == 2 and "comma-separated integers" in r.output
     r = _run(["pt", "--samples", "5"])
-    assert r.exit_code == 2 and "give --widths and --samples" in r.output
+    assert r.exit_code == 2 and "give --widths and --N" in r.output
     r = _run(["pt", "--case", str(tmp_path / "no-such-case.json")])
     assert r.exit_code == 1 and "cannot be read" in r.output
 

@@ -17,7 +17,8 @@ the one-sided values of neighbouring pieces.
 
 References
 ----------
-Li, Ding & Sun, Theorem 4 (activation design), ``shared/papers/002_dcd1bd86d7cd4545.txt``.
+Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of Basins*, arXiv:1812.11039,
+Theorem 4 (activation design).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ Sub-optimality is the exact comparison E(witness) < E(point).
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
-Basins*, Theorem 7 and its proof, cases (i)–(vi) (``shared/papers/002_dcd1bd86d7cd4545.txt``);
+Basins*, Theorem 7 and its proof, cases (i)–(vi) (arXiv:1812.11039);
 Nocedal & Wright, *Numerical Optimization*, Theorem 12.6 (second-order
 sufficient conditions with linear constraints).
 """

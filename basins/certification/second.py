@@ -41,7 +41,7 @@ re-checked in intervals) and python-flint (inside ``exact``).
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
-Basins*, Proposition 4 and Theorem 7 (``shared/papers/002_dcd1bd86d7cd4545.txt``);
+Basins*, Proposition 4 and Theorem 7 (arXiv:1812.11039);
 SPEC §7, last bullet.  Ortega & Rheinboldt, *Iterative Solution of Nonlinear
 Equations in Several Variables* (1970), 12.6.2 (Kantorovich); Horn & Johnson,
 *Matrix Analysis* (2013), 4.3.1 (Weyl), 4.5.9 (Ostrowski), 6.1.1 (Gershgorin).

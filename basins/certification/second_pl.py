@@ -10,7 +10,8 @@ critical cone is decided by :func:`basins.certification.exact.positive_on_cone`
 
 References
 ----------
-Li, Ding & Sun, Theorem 7 (``shared/papers/002_dcd1bd86d7cd4545.txt``); SPEC §7.
+Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of Basins*, arXiv:1812.11039,
+Theorem 7; SPEC §7.
 """
 
 from __future__ import annotations

@@ -21,7 +21,24 @@ __all__ = ["main", "handle_errors", "float_list", "emit_json", "json_option"]
 def main() -> None:
     """basins: construct and certify bad basins of narrow networks.
 
-    Start with `basins construct --activation swish` (the paper's Example 2).
+    A bad basin is a sub-optimal strict local minimum of the loss.  The
+    constructions follow Li, Ding & Sun, "On the Benefit of Width for Neural
+    Networks: Disappearance of Basins", arXiv:1812.11039.
+
+    \b
+    Examples:
+      basins construct --activation swish         # the paper's Example 2
+      basins construct -a softplus -o case.json   # write the case to a file
+      basins certify case.json -o certified.json  # prove it rigorously
+      basins COMMAND --help                       # what COMMAND does, with examples
+
+    \b
+    Options mean the same in every command:
+      --N N          number of data points (inputs x_1..x_N)
+      --samples K    random directions per radius in a numerical verification
+      --seed S       seed of everything random in the command
+      --x/--w/--v    numbers, comma-separated (--x 0.1,2,3) or space-separated
+                     in one quoted argument (--x '0.1 2 3')
     """
 
 

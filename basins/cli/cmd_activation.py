@@ -13,8 +13,17 @@ from basins.cli._common import emit_json, handle_errors, json_option, main
 @json_option
 @handle_errors
 def activation_cmd(activation: str | None, as_json: bool) -> None:
-    """Show the properties of ACTIVATION (a registry name or an expression in t),
-    or list the registry when none is given."""
+    """Show what basins decides about an activation.
+
+    ACTIVATION is a registry name or an expression in t; without it the
+    registry is listed.
+
+    \b
+    Examples:
+      basins activation                     # list the registry
+      basins activation swish
+      basins activation 't*tanh(t)' --json
+    """
     if activation is None:
         rows = [{"name": k, "expression": e, "description": d} for k, (e, d) in sorted(REGISTRY.items())]
         if as_json:

@@ -21,7 +21,7 @@ from basins.cli._common import emit_json, handle_errors, json_option, main
 @json_option
 @handle_errors
 def bound_cmd(case_file: str, dps: int | None, rtol: float, as_json: bool) -> None:
-    """Compare the loss of CASE_FILE with its gradient-basis value.
+    """Compare a case's loss with its gradient-basis value.
 
     At a differentiable critical point the loss equals ||P_N[J] y||², the
     global minimum of the gradient-basis model (Theorem 1 of Kawaguchi, Huang
@@ -29,7 +29,12 @@ def bound_cmd(case_file: str, dps: int | None, rtol: float, as_json: bool) -> No
     Induced Model in Nonconvex Machine Learning", arXiv:1904.03673); a
     mismatch beyond rounding shows the point is not a critical point.  Exit
     status 0 when they agree, 1 otherwise.  Everything is recomputed from
-    x, y, v, w and the activation of the file.
+    x, y, v, w and the activation of CASE_FILE.
+
+    \b
+    Examples:
+      basins construct -o case.json && basins bound case.json
+      basins bound case.json --dps 50 --json     # in mpmath at 50 digits
     """
     case = load_case(case_file)
     res = case_value_identity(case, dps=dps, rtol=rtol)

@@ -18,11 +18,19 @@ from basins.cli._common import emit_json, handle_errors, json_option, main
 @json_option
 @handle_errors
 def certify_cmd(case_file: str, output: str, prec: int, as_json: bool) -> None:
-    """Certify CASE_FILE in ball arithmetic (or exactly, for piecewise-linear σ).
+    """Prove rigorously that a case is a bad basin.
 
-    Proves a unique critical point in a box (Krawczyk), a positive definite
+    Certifies CASE_FILE in ball arithmetic (exactly, for piecewise-linear
+    σ): proves a unique critical point in a box (Krawczyk), a positive definite
     Hessian over the box and a witness of strictly lower loss; any undecided
     comparison rejects and nothing is written.
+
+    \b
+    Examples:
+      basins construct -o case.json
+      basins certify case.json -o certified.json
+      basins certify case.json -o certified.json --prec 256
+      basins verify certified.json --rigorous    # recheck the certificate
     """
     case = load_case(case_file)
     certified = certify_case(case, prec=prec)

@@ -45,9 +45,10 @@ def _directions(text: str | None) -> list[list[float]] | None:
 @click.option("--neuron", type=click.IntRange(min=1), default=None,
               help="Case files: the neuron (1-based) of --plane neuron.")
 @click.option("--directions", "directions_text", default=None,
-              help="Case files: two directions in θ = (v_1..v_m, w_1..w_m), separated by ';'.")
-@click.option("--wide", "wide_text", default=None, help="Case files: wide window s_min,s_max,t_min,t_max.")
-@click.option("--zoom", "zoom_text", default=None, help="Case files: zoom window s_min,s_max,t_min,t_max.")
+              help="Case files: two directions in θ = (v_1..v_m, w_1..w_m), comma-separated, the two separated "
+                   "by ';', e.g. '1,0;0,1'.")
+@click.option("--wide", "wide_text", default=None, help="Case files: wide window s_min,s_max,t_min,t_max, e.g. --wide -1,1,-1,1.")
+@click.option("--zoom", "zoom_text", default=None, help="Case files: zoom window s_min,s_max,t_min,t_max, e.g. --zoom -0.01,0.01,-0.01,0.01.")
 @click.option("--resolution", type=click.IntRange(min=11, max=1001), default=None,
               help="Case files: grid points per axis (default 121).")
 @click.option("--dpi", type=click.IntRange(min=20, max=600), default=100, show_default=True,
@@ -63,13 +64,28 @@ def _directions(text: str | None) -> list[list[float]] | None:
 def plot_cmd(input_file: str, output: str, plane: str | None, neuron: int | None, directions_text: str | None,
              wide_text: str | None, zoom_text: str | None, resolution: int | None, dpi: int,
              figsize_text: str | None, font_size: float | None, style: str | None, as_json: bool) -> None:
-    """Draw INPUT_FILE by its schema; the suffix of -o picks the format (needs the extra 'plot').
+    """Draw a case, path or sweep file as a figure.
+
+    INPUT_FILE is drawn by its schema; the suffix of -o picks the format.
+    Needs the extra 'plot' (pip install '.[plot]').
 
     \b
-    basins.case/1   the loss surface and contour map around the point, a wide
-                    view and a zoom (the paper's Figure 3), point and witness marked
-    basins.path/1   the loss along a `basins pt` path, or the barrier of a blocked case
+    basins.case/1   the loss surface and contour map around the point, a
+                    wide view and a zoom (the paper's Figure 3), point and
+                    witness marked
+    basins.path/1   the loss along a `basins pt` path, or the barrier of a
+                    blocked case
     basins.sweep/1  the transition-width table as a chart
+
+    \b
+    Examples:
+      basins construct -o case.json
+      basins plot case.json -o case.pdf
+      basins plot case.json -o zoom.png --zoom -0.01,0.01,-0.01,0.01 --dpi 200
+      basins pt --case case.json -o path.json
+      basins plot path.json -o path.svg
+      basins sweep -a relu --N 3 -o sweep.json
+      basins plot sweep.json -o sweep.pdf --figsize 6,3.5 --font-size 8
     """
     directions = _directions(directions_text)
     if directions is not None and plane not in (None, "auto"):

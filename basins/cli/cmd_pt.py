@@ -106,10 +106,15 @@ def _check_file(path: str, as_json: bool) -> None:
 
 
 @main.command("pt")
-@click.option("--widths", "widths_text", default=None, help="d0,d1,...,dH,dout of a deep network (wide: dH ≥ N).")
+@click.option("--widths", "widths_text", default=None,
+              help="Layer widths d0,d1,...,dH,dout of a deep network, comma-separated, e.g. --widths 3,8,8,1 "
+                   "(wide: dH ≥ N).")
 @click.option("--activation", "-a", default="tanh", show_default=True,
               help="Registry name or expression; several comma-free names separated by ';' give one per layer.")
-@click.option("--samples", "-N", "N", type=click.IntRange(min=1), default=None, help="Number of data samples N.")
+@click.option("--N", "-N", "N", type=click.IntRange(min=1), default=None,
+              help="Number of data points N (random data; with --widths).  Formerly --samples, which still works; "
+                   "--samples means random directions in the other commands.")
+@click.option("--samples", "samples_alias", type=click.IntRange(min=1), default=None, hidden=True)  # deprecated --N
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of data, start and search.")
 @click.option("--delta", type=float, default=1e-3, show_default=True, help="Size of the perturbation of W_1..W_h0.")
 @click.option("--init", type=click.Choice(["random", "zeros"]), default="random", show_default=True,
@@ -128,16 +133,26 @@ def _check_file(path: str, as_json: bool) -> None:
               help="Write the path (schema basins.path/1) here, atomically.")
 @json_option
 @handle_errors
-def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, delta: float, init: str,
+def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alias: int | None, seed: int, delta: float, init: str,
            h0: int | None, points: int | None, case_ref: str | None, perturbation: float, check_file: str | None,
            no_weights: bool, output: str | None, as_json: bool) -> None:
-    """Property PT: a strictly decreasing path to the global infimum, or the barrier.
+    """Find a strictly decreasing path to the infimum, or a barrier.
 
-    Wide networks (--widths with dH ≥ N, or a pyramid after a wide layer):
-    perturb, then follow the path of Theorem 2 / Theorem 3 and verify the
-    strict decrease densely.  Narrow cases (--case): search a strictly
-    decreasing path from a perturbed point, else report "blocked" with the
-    best barrier found.
+    This checks Property PT of Li, Ding & Sun (arXiv:1812.11039), Definition
+    2: a strictly decreasing path to the global infimum.  Wide networks
+    (--widths with dH ≥ N, or a pyramid after a wide layer): perturb, then
+    follow the path of Theorem 2 / Theorem 3 and verify the strict decrease
+    densely.  Narrow cases (--case): search a strictly decreasing path from a
+    perturbed point, else report "blocked" with the best barrier found.
+
+    \b
+    Examples:
+      basins pt --widths 3,8,8,1 --N 6                # wide: dH = 8 ≥ N = 6
+      basins pt --widths 2,8,5,1 --N 6 -a 'tanh;leaky_relu'   # a pyramid
+      basins pt --widths 3,8,8,1 --N 6 -o path.json   # write the path
+      basins pt --check path.json                     # re-verify a path file
+      basins pt --case theorem7_shifted_relu_m1_n3    # a shipped case
+      basins pt --case case.json                      # from basins construct -o
     """
     from basins.landscape.assumptions import check_assumption2, full_rank_reachability
     from basins.landscape.barrier import search_path
@@ -160,8 +175,12 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, seed: int, d
         if output and not as_json:
             click.echo(f"written to {output}")
         return
+    if samples_alias is not None:          # the old spelling of --N
+        if N is not None and N != samples_alias:
+            raise click.UsageError(f"--N {N} and --samples {samples_alias} (its old name) disagree")
+        N = samples_alias
     if widths_text is None or N is None:
-        raise click.UsageError("give --widths and --samples (or --case)")
+        raise click.UsageError("give --widths and --N (or --case)")
     widths = _int_list("--widths", widths_text)
     acts: Any = [a.strip() for a in activation.split(";")] if ";" in activation else activation
     X, Y, W = random_problem(widths, N, seed=seed, init=init)

@@ -29,9 +29,11 @@ def format_sweep(s: dict) -> str:
 
 @main.command("sweep")
 @click.option("--activation", "-a", default="softplus", show_default=True, help="Registry name or expression in t.")
-@click.option("--N", "N", type=click.IntRange(min=2), default=4, show_default=True, help="Number of samples.")
+@click.option("--N", "-N", "N", type=click.IntRange(min=2), default=4, show_default=True,
+              help="Number of data points N; the widths m = 1..N are tried.")
 @click.option("--trials", type=click.IntRange(min=1), default=2, show_default=True, help="Data sets per width.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the random data sets and of every search.")
 @click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Local processes.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (needs the dask extra).")
 @click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
@@ -42,7 +44,20 @@ def format_sweep(s: dict) -> str:
 @handle_errors
 def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, scheduler: str | None,
               samples: int, output: str | None, as_json: bool) -> None:
-    """Attempt the constructions at widths m = 1..N; print the widths with and without bad basins."""
+    """Find the widths with and without bad basins.
+
+    For each width m = 1..N and each of --trials random data sets of N
+    points, attempt every construction that applies to the activation and
+    verify the result numerically; print the widths with and without a bad
+    basin beside Table 1 of Li, Ding & Sun (arXiv:1812.11039).
+
+    \b
+    Examples:
+      basins sweep                                # softplus, N = 4
+      basins sweep -a relu --N 3 --trials 1
+      basins sweep -a shifted_relu --N 5 -o sweep.json
+      basins plot sweep.json -o sweep.pdf         # the sweep as a chart
+    """
     from basins.cli.progress import Progress
     from basins.landscape.sweep import sweep
 

@@ -16,18 +16,28 @@ from basins.cli._common import emit_json, handle_errors, json_option, main
 @main.command("verify")
 @click.argument("case_file", type=click.Path(dir_okay=False))
 @click.option("--samples", type=click.IntRange(min=0), default=2000, show_default=True,
-              help="Random directions per radius.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+              help="Random directions per radius in the numerical verification.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the random directions.")
 @click.option("--rigorous", is_flag=True,
               help="Recompute the case's certificate with both rigorous verifiers (ball arithmetic and "
                    "mpmath intervals / exact rationals); reject any difference from the stored one.")
 @json_option
 @handle_errors
 def verify_cmd(case_file: str, samples: int, seed: int, rigorous: bool, as_json: bool) -> None:
-    """Verify CASE_FILE numerically; exit 0 only when every check holds.
+    """Verify a case file numerically, or rigorously.
 
-    Stored figures are not trusted: everything is recomputed from x, y, v, w,
-    the activation and the witness.
+    Checks CASE_FILE (written by `basins construct -o` or `basins certify`)
+    and exits 0 only when every check holds.  Stored figures are not
+    trusted: everything is recomputed from x, y, v, w, the activation and
+    the witness.  With --rigorous the certificate of a certified case is
+    recomputed by two independent verifiers instead.
+
+    \b
+    Examples:
+      basins verify case.json
+      basins verify case.json --samples 200 --seed 1 --json
+      basins verify certified.json --rigorous     # after basins certify
     """
     case = load_case(case_file)
     if rigorous:

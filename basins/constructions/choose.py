@@ -59,7 +59,8 @@ def choose(activation: Activation | str, **kwargs: Any) -> tuple[str, str]:
 
     References
     ----------
-    Li, Ding & Sun, Theorems 5, 6, 7 and Proposition 4 (papers/002).
+    Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of Basins*, arXiv:1812.11039,
+    Theorems 5, 6, 7 and Proposition 4.
 
     Examples
     --------
@@ -115,7 +116,7 @@ def construct(activation: Activation | str | None, theorem: str = "auto", **kwar
 
     References
     ----------
-    Li, Ding & Sun, Proposition 4 and Theorems 4–7 (papers/002).
+    Li, Ding & Sun, Proposition 4 and Theorems 4–7 (arXiv:1812.11039).
     """
     if activation is None and theorem == "4":      # Theorem 4 designs σ itself
         case = construct_theorem4(None, **kwargs)
@@ -196,7 +197,7 @@ def construct_request(activation: Activation | str | None = None, x: Sequence[An
 
     References
     ----------
-    Li, Ding & Sun, Example 2, Proposition 4 and Theorems 4–7 (papers/002).
+    Li, Ding & Sun, Example 2, Proposition 4 and Theorems 4–7 (arXiv:1812.11039).
     """
     example2 = x is None and width is None and w is None and v is None
     if activation is None and theorem != "4":

@@ -14,7 +14,7 @@ least-squares output weights) has strictly lower loss.
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
-Basins*, Proposition 4 and Example 2 (``shared/papers/002_dcd1bd86d7cd4545.txt``).
+Basins*, Proposition 4 and Example 2 (arXiv:1812.11039).
 """
 
 from __future__ import annotations
@@ -437,7 +437,7 @@ def construct_prop4(
 
     References
     ----------
-    Li, Ding & Sun, Proposition 4 and Example 2 (papers/002).
+    Li, Ding & Sun, Proposition 4 and Example 2 (arXiv:1812.11039).
     """
     act = as_activation(activation)
     x = data_x(x, theorem=THEOREM)

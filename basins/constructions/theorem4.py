@@ -30,7 +30,7 @@ References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
 Basins*, Theorem 4 and its proof, equation (43), and Proposition 4
-(``shared/papers/002_dcd1bd86d7cd4545.txt``).
+(arXiv:1812.11039).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def design_activation(x: Sequence[float] | np.ndarray, width: int, *, seed: int 
 
     References
     ----------
-    Li, Ding & Sun, Theorem 4, equation (43) (papers/002).
+    Li, Ding & Sun, Theorem 4, equation (43) (arXiv:1812.11039).
     """
     xs = data_x(x, theorem=THEOREM)
     if isinstance(width, bool) or not isinstance(width, (int, np.integer)):
@@ -245,7 +245,7 @@ def construct_theorem4(
 
     References
     ----------
-    Li, Ding & Sun, Theorem 4 and Proposition 4 (papers/002).
+    Li, Ding & Sun, Theorem 4 and Proposition 4 (arXiv:1812.11039).
     """
     bad = {k: val for k, val in ignored.items() if k in ("w", "v", "w0") and val is not None}
     other = {k: val for k, val in ignored.items() if k not in ("w", "v", "w0", "trials")}

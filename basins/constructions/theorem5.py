@@ -10,7 +10,7 @@ and :func:`flat_path` exhibits the path with the loss evaluated along it.
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
-Basins*, Theorem 5 and its proof in section 6 (``shared/papers/002_dcd1bd86d7cd4545.txt``).
+Basins*, Theorem 5 and its proof in section 6 (arXiv:1812.11039).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def refuse_if_homogeneous(activation: Activation | str, construction: str = "a b
 
     References
     ----------
-    Li, Ding & Sun, Theorem 5 (papers/002).
+    Li, Ding & Sun, Theorem 5 (arXiv:1812.11039).
     """
     act = as_activation(activation)
     if act.is_positively_homogeneous:
@@ -141,7 +141,7 @@ def flat_path(
 
     References
     ----------
-    Li, Ding & Sun, Theorem 5, equations (44)–(45) (papers/002).
+    Li, Ding & Sun, Theorem 5, equations (44)–(45) (arXiv:1812.11039).
     """
     act = as_activation(activation)
     if not act.is_positively_homogeneous:

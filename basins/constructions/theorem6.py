@@ -12,7 +12,7 @@ point; the rest is :func:`basins.constructions.prop4.construct_prop4` at w = 0.
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
-Basins*, Theorem 6 and its proof in section 6 (``shared/papers/002_dcd1bd86d7cd4545.txt``).
+Basins*, Theorem 6 and its proof in section 6 (arXiv:1812.11039).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def check_theorem6(activation: Activation | str) -> dict[str, str]:
 
     References
     ----------
-    Li, Ding & Sun, Theorem 6 (papers/002).
+    Li, Ding & Sun, Theorem 6 (arXiv:1812.11039).
     """
     act = as_activation(activation)
     refuse_if_homogeneous(act)
@@ -156,7 +156,7 @@ def construct_theorem6(
 
     References
     ----------
-    Li, Ding & Sun, Theorem 6 and Proposition 4 (papers/002).
+    Li, Ding & Sun, Theorem 6 and Proposition 4 (arXiv:1812.11039).
     """
     act = as_activation(activation)
     exact = check_theorem6(act)

@@ -22,7 +22,7 @@ uses the exact analysis of :mod:`basins.verification.pieces` (the Hessian does n
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
-Basins*, Theorem 7 and its proof, equations (47)–(70) (``shared/papers/002_dcd1bd86d7cd4545.txt``).
+Basins*, Theorem 7 and its proof, equations (47)–(70) (arXiv:1812.11039).
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def activation_shape(activation: Activation | str) -> Shape:
 
     References
     ----------
-    Li, Ding & Sun, Theorem 7, equations (47)–(48) (papers/002).
+    Li, Ding & Sun, Theorem 7, equations (47)–(48) (arXiv:1812.11039).
     """
     act = as_activation(activation)
     refuse_if_homogeneous(act)
@@ -169,7 +169,7 @@ def default_x(shape: Shape, N: int, m: int | None = None) -> list[Fraction]:
 
     References
     ----------
-    Li, Ding & Sun, Theorem 7, Step 1 (papers/002).
+    Li, Ding & Sun, Theorem 7, Step 1 (arXiv:1812.11039).
     """
     bound = shape.ratio_bound
     if m is not None and 2 * m + 1 <= N and (bound is None or bound > 2 ** (m + 1)):
@@ -196,7 +196,7 @@ def check_data(shape: Shape, x: Sequence[Any], m: int) -> list[Fraction]:
 
     References
     ----------
-    Li, Ding & Sun, Theorem 7, Step 1 (papers/002).
+    Li, Ding & Sun, Theorem 7, Step 1 (arXiv:1812.11039).
     """
     X = [to_fraction(a, f"x[{n}]") for n, a in enumerate(x)]
     N = len(X)
@@ -284,7 +284,7 @@ def construct_theorem7(
 
     References
     ----------
-    Li, Ding & Sun, Theorem 7, equations (47)–(70) (papers/002).
+    Li, Ding & Sun, Theorem 7, equations (47)–(70) (arXiv:1812.11039).
     """
     act = as_activation(activation)
     if ignored:

@@ -1,4 +1,4 @@
-"""The ResNet model of Kawaguchi & Bengio (papers/001): h(x) = W(x + V z(x, θ)).
+"""The ResNet model of Kawaguchi & Bengio (arXiv:1810.09038): h(x) = W(x + V z(x, θ)).
 
 Only what the value oracle of :mod:`basins.oracles.bounds` needs: the forward pass,
 the loss, the full Jacobian of the outputs and the gradient, in float64.
@@ -23,7 +23,7 @@ References
 ----------
 K. Kawaguchi, Y. Bengio, *Depth with nonlinearity creates no bad local minima
 in ResNets*, Neural Networks 118 (2019), Eq. (1) and Theorem 2
-(``shared/papers/001_3721e999795b3596.txt``).
+(arXiv:1810.09038).
 
 Examples
 --------
@@ -165,7 +165,7 @@ def resnet_residual_features(activation: Activation | str, X: Any, params: ResNe
 
 
 def resnet_output(activation: Activation | str, X: Any, params: ResNetParams) -> np.ndarray:
-    """Ĥ = (X + Z Vᵀ) Wᵀ ∈ R^{N×d_y} (Eq. (1) of papers/001, samples as rows)."""
+    """Ĥ = (X + Z Vᵀ) Wᵀ ∈ R^{N×d_y} (Eq. (1) of Kawaguchi & Bengio, arXiv:1810.09038; samples as rows)."""
     act = as_activation(activation)
     X = data(X, params.dims[0])
     Z = forward(act, X, params)[1][-1]

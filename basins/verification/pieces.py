@@ -26,7 +26,8 @@ sampling and witness checks of :mod:`basins.verification.verify`.
 
 References
 ----------
-Li, Ding & Sun, proof of Theorem 7, cases (i)–(vi) (``shared/papers/002_dcd1bd86d7cd4545.txt``);
+Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of Basins*, arXiv:1812.11039,
+proof of Theorem 7, cases (i)–(vi);
 SPEC §7 (piecewise-linear verification).
 """
 
@@ -192,7 +193,7 @@ def analyse_pieces(activation: Activation | str, x: Sequence[Any], y: Sequence[A
 
     References
     ----------
-    Li, Ding & Sun, proof of Theorem 7, cases (i)–(vi) (papers/002).
+    Li, Ding & Sun, proof of Theorem 7, cases (i)–(vi) (arXiv:1812.11039).
     """
     act = as_activation(activation)
     bps, pcs = _pl_exact(act)
@@ -297,7 +298,7 @@ def on_nonsmooth_point(case: Any, *, rel: float = 1e-9) -> bool:
 
     References
     ----------
-    SPEC §7; Li, Ding & Sun, Theorem 7 (papers/002).
+    SPEC §7; Li, Ding & Sun, Theorem 7 (arXiv:1812.11039).
     """
     act = case.activation
     if act.is_c2:
@@ -352,7 +353,7 @@ def verify_pieces_case(case: Any, *, radii: Sequence[float], samples: int, dps: 
 
     References
     ----------
-    SPEC §7; Li, Ding & Sun, proof of Theorem 7 (papers/002).
+    SPEC §7; Li, Ding & Sun, proof of Theorem 7 (arXiv:1812.11039).
     """
     import mpmath
 
