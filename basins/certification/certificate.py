@@ -140,12 +140,8 @@ def library_versions() -> dict[str, str]:
 
 @contextlib.contextmanager
 def flint_precision(bits: int) -> Iterator[None]:
-    """Set python-flint's working precision inside a block (restored afterwards)."""
+    """Set python-flint's working precision inside a block (``flint.ctx.workprec``; restored afterwards)."""
     import flint
 
-    old = flint.ctx.prec
-    flint.ctx.prec = int(bits)
-    try:
+    with flint.ctx.workprec(int(bits)):
         yield
-    finally:
-        flint.ctx.prec = old
