@@ -84,6 +84,7 @@ class _Balls:
     def gradient_hessian(self, v: Sequence[Any], w: Sequence[Any], want_hessian: bool = True
                          ) -> tuple[Any, Any, list[list[Any]]]:
         d = engine.derivatives(self.ctx, self.x, self.y, v, w, order=2 if want_hessian else 1)
+        self.last_loss = d.loss          # E over the same balls, from the same features
         return d.gradient, d.hessian, d.features.u
 
 
@@ -134,7 +135,7 @@ def _c2_failure(act: Any, uX: list[list[Any]]) -> str:
     """Why σ is not proved C² on some pre-activation ball ("" when it is on all of them)."""
     for i, row in enumerate(uX):
         for j, u in enumerate(row):
-            state, why = act.c2_on_ball(u)
+            state, why = act.c2_on_ball(u, check_finite=False)   # finiteness: HX, checked by the caller
             if state is not True:
                 where = f"w_{i + 1} x_{j + 1} ∈ [{float(u.lower()):.17g}, {float(u.upper()):.17g}]"
                 return f"{where}: " + ("" if state is False else "undecided: ") + why
@@ -143,7 +144,8 @@ def _c2_failure(act: Any, uX: list[list[Any]]) -> str:
 
 # ----------------------------------------------------------- the proofs --
 
-def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None = None) -> Certificate:
+def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None = None,
+                   guarantees: bool = True) -> Certificate:
     """Certify a case with a C² σ in ball arithmetic (Krawczyk, Cholesky, losses).
 
     Parameters
@@ -155,6 +157,11 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
     radius_exponent : int, optional
         Use the box radius ρ = 2^e · (1 + max|θ|) (rounded up to a power of two)
         with this e only; by default several are tried, the first that proves wins.
+    guarantees : bool
+        Also certify what a test can rely on (an enclosure of θ*, E*, a lower
+        bound on λ_min, the basin radius and escape barrier: SPEC §12); this
+        grows a ball until the Hessian stops being provably positive definite
+        and costs several times the proof itself.
 
     Returns
     -------
@@ -182,24 +189,27 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
     inputs = exact_inputs(case, act)
     versions = library_versions()
     enclosures: dict[str, tuple[Fraction, Fraction]] = {}
-    guarantees: dict[str, Any] = {}
+    want_guarantees = bool(guarantees)
+    guarantees_found: dict[str, Any] = {}
     if problem:
         checks: list[tuple[str, bool, str]] = [("inputs", False, problem)]
         figures: dict[str, Any] = {"precision bits": prec}
         choices: dict[str, Any] = {"precision bits": prec}
     else:
         with flint_precision(prec):
-            checks, figures, choices = _smooth_engine(case, act, prec, radius_exponent, enclosures, guarantees)
+            checks, figures, choices = _smooth_engine(case, act, prec, radius_exponent, enclosures,
+                                                      guarantees_found if want_guarantees else None)
     inputs = {**inputs, **choices}
     figures = {"digest": input_digest(inputs), **figures}
     ok = all(passed for _, passed, _ in checks) and len(checks) == len(HYPOTHESES)
     return Certificate(KIND, CERTIFIED if ok else REJECTED, tuple(checks), inputs, figures, versions, enclosures,
-                       guarantees=guarantees if ok and guarantees else None,
-                       guarantees_absent="" if ok and guarantees else "not proved")
+                       guarantees=guarantees_found if ok and guarantees_found else None,
+                       guarantees_absent="" if ok and guarantees_found else
+                       ("not proved" if want_guarantees else "not asked for"))
 
 
 def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
-                   enclosures: dict[str, tuple[Fraction, Fraction]], guarantees: dict[str, Any]
+                   enclosures: dict[str, tuple[Fraction, Fraction]], guarantees: dict[str, Any] | None
                    ) -> tuple[list[tuple[str, bool, str]], dict[str, Any], dict[str, Any]]:
     import flint
 
@@ -224,6 +234,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     # centre: one Newton step from the case's point, in balls, rounded to float64
     v0, w0 = [arb(a) for a in theta0[:m]], [arb(a) for a in theta0[m:]]
     g0, H0, _ = balls.gradient_hessian(v0, w0)
+    E_point = balls.last_loss
     if not (_all_finite(g0) and _all_finite(H0)):
         checks.append(("C2", False, "σ or a derivative is not finite at the point"))
         return checks, figures, choices
@@ -315,7 +326,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
 
     EK = balls.loss(Kl[:m], Kl[m:])
     Ew = balls.loss([arb(float(a)) for a in case.witness.v], [arb(float(a)) for a in case.witness.w])
-    Ep = balls.loss([arb(a) for a in theta0[:m]], [arb(a) for a in theta0[m:]])
+    Ep = E_point
     figures["E at point"] = _ball_str(Ep)
     if Ep.is_finite() and Ew.is_finite():
         enclosures["loss"] = arb_bounds(Ep)
@@ -328,7 +339,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     checks.append(("sub-optimal", sub,
                    f"E(witness) ≤ {_upper_str(Ew)} < {_lower_str(EK)} ≤ E(θ*)" if sub else
                    f"E(witness) = {_ball_str(Ew)} is not provably below E on K(X) = {_ball_str(EK)}"))
-    if all(ok for _, ok, _ in checks) and pd:
+    if guarantees is not None and all(ok for _, ok, _ in checks) and pd:
         guarantees.update(_guarantees(balls, act, m, Kl, HX, rho))
     return checks, figures, choices
 
