@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from basins.activations import REGISTRY, as_activation
-from basins.cli._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import emit_json, handle_errors, json_option, main, safe
 
 
 @main.command("activation")
@@ -37,4 +37,4 @@ def activation_cmd(activation: str | None, as_json: bool) -> None:
         emit_json(props)
         return
     for k, v in props.items():
-        click.echo(f"{k:<24} {v}")
+        click.echo(f"{k:<24} {safe(v)}")

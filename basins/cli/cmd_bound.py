@@ -8,7 +8,7 @@ import click
 
 from basins.oracles.bounds import DEFAULT_RTOL, case_value_identity
 from basins.io.case import load_case
-from basins.cli._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import emit_json, handle_errors, json_option, main, safe
 
 
 @main.command("bound")
@@ -41,7 +41,7 @@ def bound_cmd(case_file: str, dps: int | None, rtol: float, as_json: bool) -> No
     if as_json:
         emit_json({**res.to_dict(), "file": case_file})
     else:
-        click.echo(f"{case.theorem}, activation {case.activation.name}, N = {case.N}, m = {case.m} ({res.precision})")
+        click.echo(f"{safe(case.theorem)}, activation {safe(case.activation.name)}, N = {case.N}, m = {case.m} ({res.precision})")
         click.echo(f"loss                  E = {res.loss:.17g}")
         click.echo(f"gradient-basis value  ||P_N[J] y||² = {res.gradient_basis_value:.17g}")
         click.echo(f"difference            {res.difference:.6g}  (tolerance {res.tolerance:.3g}: "
@@ -51,5 +51,5 @@ def bound_cmd(case_file: str, dps: int | None, rtol: float, as_json: bool) -> No
         click.echo(f"gradient norm         {res.gradient_norm:.3g}")
         click.echo(f"verdict               {res.status} (verified numerically, not certified)")
     if not res.holds:
-        click.echo(f"Error: {case_file}: {res.message}", err=True)
+        click.echo(f"Error: {safe(case_file)}: {safe(res.message)}", err=True)
         sys.exit(1)

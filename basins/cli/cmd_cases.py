@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from basins.problems.catalogue import COLUMNS, catalogue_rows, describe
-from basins.cli._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import emit_json, handle_errors, json_option, main, safe
 
 
 @main.group("cases")
@@ -30,7 +30,7 @@ def _cell(key: str, value: Any) -> str:
         return "yes" if value else "no"
     if key == "basin_radius":
         return "—" if value is None else f"{value:.3g}"
-    return str(value)
+    return safe(value)                     # a name from a file cannot forge a line or move the cursor
 
 
 @cases_group.command("list")
@@ -72,9 +72,12 @@ def list_cmd(activation: str | None, max_params: int | None, theorem: str | None
 
 @cases_group.command("show")
 @click.argument("name")
+@click.option("--barrier", is_flag=True,
+              help="Also search a path from θ* to the witness (as `basins pt --case`) and print its barrier: an "
+                   "upper bound on the escape barrier, beside the certified lower bound L (verified numerically).")
 @json_option
 @handle_errors
-def show_cmd(name: str, as_json: bool) -> None:
+def show_cmd(name: str, barrier: bool, as_json: bool) -> None:
     """Show one case: sizes, losses, certificate, guarantees, file.
 
     NAME is a shipped case's name or a case file.
@@ -85,6 +88,8 @@ def show_cmd(name: str, as_json: bool) -> None:
       basins cases show theorem7_shifted_relu_m1_n3 --json
     """
     info = describe(name)
+    if barrier:
+        info["barrier_upper_bound"] = _barrier(name)
     if as_json:
         emit_json(info)
         return
@@ -112,8 +117,28 @@ def show_cmd(name: str, as_json: bool) -> None:
                                                   for k, ok in info["conditions"].items()))
     if info["verification_passed"] is not None:
         lines.append(f"  numerical verification: {'passed' if info['verification_passed'] else 'FAILED'}")
+    if barrier:
+        b = info["barrier_upper_bound"]
+        low = (info["guarantees"] or {}).get("escape_barrier_lower_bound")
+        lines.append("  escape barrier: " + (f"≥ {low:.3g} (certified, on the sphere of the basin radius); "
+                                              if isinstance(low, (int, float)) else "")
+                     + (f"≤ {b['value']:.6g} (max E − E(θ*) along the path found to the witness, "
+                        f"{b['status']}; verified numerically)" if b["value"] is not None else
+                        f"no path found ({b['status']})"))
     lines.append(f"  file: {info['file'] or '—'}")
-    click.echo("\n".join(lines))
+    click.echo("\n".join(safe(line) for line in lines))   # each line: fields from the file cannot forge lines
+
+
+def _barrier(name: str) -> dict[str, Any]:
+    """The barrier of the path `basins pt --case` finds from the case's point to its witness."""
+    from basins.io.case import load_case
+    from basins.landscape.barrier import search_path
+
+    res = search_path(load_case(name))
+    value = getattr(res, "barrier", None)
+    return {"value": None if value is None else float(value), "status": str(getattr(res, "status", "")),
+            "meaning": "max E along the path found − E(start): an upper bound on the minimax escape barrier, "
+                       "up to the sampling of each segment (verified numerically, not certified)"}
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -6,13 +6,13 @@ import click
 
 from basins.io.case import load_case
 from basins.certification.certify import certify_case
-from basins.cli._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import emit_json, handle_errors, json_option, main, output_option, safe
 
 
 @main.command("certify")
 @click.argument("case_file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
-              help="Where to write the certified case (written atomically, only when the proof succeeds).")
+@output_option("Where to write the certified case (written atomically, only when the proof succeeds).",
+               required=True)
 @click.option("--prec", type=click.IntRange(min=64, max=4096), default=128, show_default=True,
               help="Ball precision in bits (smooth σ).")
 @json_option
@@ -39,8 +39,8 @@ def certify_cmd(case_file: str, output: str, prec: int, as_json: bool) -> None:
     if as_json:
         emit_json({"file": output, **cert})
     else:
-        click.echo(f"{case.theorem}, activation {case.activation.name}, N = {case.N}, m = {case.m}: "
-                   f"{cert.get('status')} — {cert.get('kind')}")
+        click.echo(f"{safe(case.theorem)}, activation {safe(case.activation.name)}, N = {case.N}, m = {case.m}: "
+                   f"{safe(cert.get('status'))} — {safe(cert.get('kind'))}")
         for c in cert.get("checks", []):
-            click.echo(f"  {c['name']}: {c['detail']}")
-        click.echo(f"written to {output}")
+            click.echo(f"  {safe(c['name'])}: {safe(c['detail'])}")
+        click.echo(f"written to {safe(output)}")

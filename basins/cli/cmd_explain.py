@@ -9,7 +9,7 @@ import click
 from basins.activations import as_activation
 from basins.constructions.choose import explain_choice
 from basins.constructions.theorem5 import DEFAULT_SCALES, flat_path
-from basins.cli._common import emit_json, float_list, handle_errors, json_option, main
+from basins.cli._common import emit_json, float_list, handle_errors, json_option, main, safe
 
 
 @main.command("explain")
@@ -58,9 +58,9 @@ def explain_cmd(activation: str, x_text: str, y_text: str | None, v_text: str | 
     if as_json:
         emit_json(info)
         return
-    click.echo(f"activation {act.name}:  σ(t) = {act.text}")
+    click.echo(f"activation {safe(act.name)}:  σ(t) = {safe(act.text)}")
     for k, v in info.get("properties", {}).items():
-        click.echo(f"  {k:<24} {v}")
+        click.echo(f"  {k:<24} {safe(v)}")
     click.echo(f"construction: {info['construction']}")
     click.echo(f"  why: {info['why']}")
     if path is None:

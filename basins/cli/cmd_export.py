@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import click
 
-from basins.problems.export import FORMATS, export
-from basins.cli._common import emit_json, handle_errors, json_option, main
+from basins.problems.export import FORMATS, export, format_for
+from basins.cli._common import emit_json, handle_errors, json_option, main, output_option, safe
 
 
 @main.command("export")
 @click.argument("case")
 @click.option("--format", "fmt", metavar="|".join(FORMATS), default=None,
               help="npz, json or torch (default: from the suffix of OUT: .npz, .json, .pt/.pth).")
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False), metavar="OUT",
-              help="The file to write (atomically).")
+@output_option("The file to write (atomically).", required=True, name="out", metavar="OUT")
 @json_option
 @handle_errors
 def export_cmd(case: str, fmt: str | None, out: str, as_json: bool) -> None:
@@ -32,8 +31,9 @@ def export_cmd(case: str, fmt: str | None, out: str, as_json: bool) -> None:
       basins export tanh_m3_n12 -o tanh.json
       basins export elu_m2_n8 --format torch -o elu.pt
     """
+    format_for(out, fmt)                  # an unknown or mismatched format is refused before any work
     used = export(case, out, fmt)
     if as_json:
         emit_json({"case": case, "format": used, "output": out})
     else:
-        click.echo(f"wrote {out} ({used})")
+        click.echo(f"wrote {safe(out)} ({safe(used)})")

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import click
 
+from basins.plot.common import output_format
 from basins.plot.figures import FORMATS, PLANES, plot_file
-from basins.cli._common import emit_json, float_list, handle_errors, json_option, main
+from basins.cli._common import emit_json, float_list, handle_errors, json_option, main, output_option, safe
 
 
 def _box(name: str, text: str | None) -> list[float] | None:
@@ -36,9 +37,8 @@ def _directions(text: str | None) -> list[list[float]] | None:
 
 @main.command("plot")
 @click.argument("input_file", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The picture to write (atomically); the suffix picks the format: "
-                   + ", ".join("." + k for k in FORMATS) + ".")
+@output_option("The picture to write (atomically); the suffix picks the format: "
+               + ", ".join("." + k for k in FORMATS) + ".", required=True)
 @click.option("--plane", type=click.Choice(list(PLANES)), default=None,
               help="Case files: the plane of the surface (default auto: the neuron's (w, v) plane when m = 1, "
                    "else the Hessian's extreme eigenvectors).")
@@ -87,6 +87,7 @@ def plot_cmd(input_file: str, output: str, plane: str | None, neuron: int | None
       basins sweep -a relu --N 3 -o sweep.json
       basins plot sweep.json -o sweep.pdf --figsize 6,3.5 --font-size 8
     """
+    output_format(output)                 # an unknown suffix is refused before any work
     directions = _directions(directions_text)
     if directions is not None and plane not in (None, "auto"):
         raise click.BadParameter(f"--directions and --plane {plane} exclude each other", param_hint="--directions")
@@ -105,6 +106,6 @@ def plot_cmd(input_file: str, output: str, plane: str | None, neuron: int | None
     if as_json:
         emit_json(pic.to_dict())
         return
-    click.echo(f"wrote {output} ({pic.format.upper()}, {pic.width}×{pic.height} px at {dpi} dpi)")
+    click.echo(f"wrote {safe(output)} ({pic.format.upper()}, {pic.width}×{pic.height} px at {dpi} dpi)")
     for key, val in pic.summary.items():
-        click.echo(f"  {key}: {val}")
+        click.echo(f"  {safe(key)}: {safe(val)}")

@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 import click
 
-from basins.cli._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import (check_memory, emit_json, handle_errors, json_option, main, memory_option, output_option,
+                                safe)
 
 
 #: Above this many weights and inputs, --json leaves the exact generator out of stdout (it stays in -o files).
@@ -25,6 +26,15 @@ def _int_list(name: str, text: str) -> list[int]:
     return out
 
 
+def pt_memory(widths: list[int], N: int, points: int | None) -> float:
+    """Bytes `basins pt --widths ... --N N` needs, roughly: the weights and the start, perturbed and end
+    points (a few copies of every W_l), the data and the outputs of every layer on the N inputs (a few
+    copies each, for the forward and backward passes), and the losses along the path."""
+    params = sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+    activations = sum(widths) * N
+    return 8.0 * (6 * params + 4 * activations + 4 * (points or 1001))
+
+
 def _load_case(ref: str) -> Any:
     from basins.io.case import load_case
     if os.path.exists(ref) or os.sep in ref or ref.endswith(".json"):
@@ -38,7 +48,7 @@ def _load_case(ref: str) -> Any:
 
 def _summary_wide(p: Any, a2: list, reach: Any) -> str:
     lines = [
-        f"{p.theorem}: widths {list(p.network.widths)}, activations {[a.text for a in p.network.activations]}, "
+        f"{safe(p.theorem)}: widths {list(p.network.widths)}, activations {safe([a.text for a in p.network.activations])}, "
         f"N = {p.X.shape[1]}",
         f"perturbation of layers {list(p.perturbed_layers) or 'none needed'}: size {p.perturbation:.3g} "
         f"(allowed δ = {p.delta:g}); σ_min(T_{p.layer - 1}) = {p.sigma_min:.3g}",
@@ -50,7 +60,7 @@ def _summary_wide(p: Any, a2: list, reach: Any) -> str:
     ]
     for r in a2:
         orders = ", ".join(map(str, r.orders[:12])) + (" ..." if len(r.orders) > 12 else "")
-        lines.append(f"Assumption 2 for {r.activation} (N = {r.N}): {r.holds} — non-zero orders at 0 up to "
+        lines.append(f"Assumption 2 for {safe(r.activation)} (N = {r.N}): {r.holds} — non-zero orders at 0 up to "
                      f"{r.max_order}: {orders or 'none'}; {r.reason}")
     if reach is not None:
         lines.append(f"full-rank reachability (first layer): {reach.reachable} [{reach.method}] — {reach.reason}")
@@ -59,14 +69,14 @@ def _summary_wide(p: Any, a2: list, reach: Any) -> str:
 
 
 def _summary_search(r: Any) -> str:
-    lines = [f"case: {r.details.get('theorem')} {r.details.get('case') or ''}".rstrip(),
+    lines = [f"case: {safe(r.details.get('theorem'))} {safe(r.details.get('case') or '')}".rstrip(),
              f"E(case) = {r.case_loss:.12g}; start (perturbation {r.perturbation:g}) E = {r.start_loss:.12g}",
              f"descent from the start ended at E = {r.descent_end_loss:.12g}"]
     if r.status == "path":
         lines.append(f"strictly decreasing path found ({r.kind}): E {r.start_loss:.12g} → {r.end_loss:.12g}")
     else:
         lines.append(f"blocked: best barrier found = {r.barrier:.6g} (max E along the path {r.max_loss:.12g} − "
-                     f"E(start)); path = {r.details.get('path')} through {len(r.points)} points to the witness "
+                     f"E(start)); path = {safe(r.details.get('path'))} through {len(r.points)} points to the witness "
                      f"(E = {r.end_loss:.12g})")
     lines.append("verified numerically (dense sampling, cancellation-free ΔE); the barrier is an upper bound "
                  "on the minimax barrier")
@@ -81,16 +91,11 @@ _SUMMARIES: dict[str, Callable[[Any], str]] = {
 
 
 def _check_file(path: str, as_json: bool) -> None:
-    import json
-
-    from basins.errors import CaseFormatError, VerificationFailed
-    from basins.io.records import validate_record
+    from basins.errors import VerificationFailed
+    from basins.io.records import loads_json, read_text_file, validate_record
     from basins.landscape.paths import check_path
-    try:
-        with open(path, encoding="utf-8") as fh:
-            record = json.load(fh)
-    except (OSError, ValueError) as exc:
-        raise CaseFormatError(f"path file {path!r} cannot be read as JSON: {exc}") from None
+    # a regular file of at most 64 MiB, JSON of bounded depth with finite numbers (basins.io.records)
+    record = loads_json(read_text_file(path, "path"), source=f"path file {path!r} cannot be read as JSON")
     if isinstance(record, dict) and record.get("schema") == "basins.path/1":
         validate_record(record, "path", source=path)     # a malformed field is named (check_path refuses others)
     res = check_path(record)
@@ -98,8 +103,8 @@ def _check_file(path: str, as_json: bool) -> None:
         emit_json(res)
     else:
         for name, ok in res["checks"].items():
-            click.echo(f"  {'ok  ' if ok else 'FAIL'} {name}")
-        click.echo(f"{res['kind']} path: {'verified numerically' if res['ok'] else 'check failed'}")
+            click.echo(f"  {'ok  ' if ok else 'FAIL'} {safe(name)}")
+        click.echo(f"{safe(res['kind'])} path: {'verified numerically' if res['ok'] else 'check failed'}")
     if not res["ok"]:
         failed = [k for k, v in res["checks"].items() if not v]
         raise VerificationFailed(f"path file {path!r} fails: {', '.join(failed)}", check=failed[0])
@@ -129,13 +134,13 @@ def _check_file(path: str, as_json: bool) -> None:
               help="Re-verify a path file (basins.path/1) from its generator and exit.")
 @click.option("--no-weights", is_flag=True,
               help="Leave the weights out of the path file (losses only; --check then cannot re-verify it).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the path (schema basins.path/1) here, atomically.")
+@output_option("Write the path (schema basins.path/1) here, atomically.")
+@memory_option
 @json_option
 @handle_errors
 def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alias: int | None, seed: int, delta: float, init: str,
            h0: int | None, points: int | None, case_ref: str | None, perturbation: float, check_file: str | None,
-           no_weights: bool, output: str | None, as_json: bool) -> None:
+           no_weights: bool, output: str | None, max_memory: int, as_json: bool) -> None:
     """Find a strictly decreasing path to the infimum, or a barrier.
 
     This checks Property PT of Li, Ding & Sun (arXiv:1812.11039), Definition
@@ -173,7 +178,7 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alia
         else:
             click.echo(_SUMMARIES[result.kind](result))
         if output and not as_json:
-            click.echo(f"written to {output}")
+            click.echo(f"written to {safe(output)}")
         return
     if samples_alias is not None:          # the old spelling of --N
         if N is not None and N != samples_alias:
@@ -182,6 +187,8 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alia
     if widths_text is None or N is None:
         raise click.UsageError("give --widths and --N (or --case)")
     widths = _int_list("--widths", widths_text)
+    check_memory(pt_memory(widths, N, points), max_memory,
+                 f"a network of widths {widths} on N = {N} data points", "--widths, --N")
     acts: Any = [a.strip() for a in activation.split(";")] if ";" in activation else activation
     X, Y, W = random_problem(widths, N, seed=seed, init=init)
     kw: dict[str, Any] = dict(delta=delta, seed=seed)
@@ -209,7 +216,7 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alia
     else:
         click.echo(_summary_wide(path, a2, reach))
         if output:
-            click.echo(f"written to {output}")
+            click.echo(f"written to {safe(output)}")
     if not path.verified:
         click.echo("Error: the numerical check of the path failed (see 'strictly_decreasing', 'end_loss')", err=True)
         raise SystemExit(2)

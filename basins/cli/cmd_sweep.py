@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import click
 
-from basins.cli._common import emit_json, handle_errors, json_option, main
+from basins.cli._common import (check_memory, emit_json, handle_errors, json_option, main, memory_option, output_option,
+                                safe)
+from basins.cli.cmd_construct import construct_memory
+
+
+def sweep_memory(N: int, trials: int, workers: int, samples: int) -> float:
+    """Bytes a sweep needs, roughly: each worker holds one construction and verification at a time (the
+    largest over m = 1..N and the constructions tried), and the sweep one task and one result per
+    (width, data set)."""
+    one = max(construct_memory(N, m, theorem, samples) for m in (1, N) for theorem in ("auto", "4"))
+    return workers * one + 2048.0 * N * trials
 
 
 def format_sweep(s: dict) -> str:
     """The sweep table as text (from the basins.sweep/1 record)."""
     t = s["table1"]
-    lines = [f"activation {s['activation']}, N = {s['N']}, {s['trials']} data set(s) per width, "
+    lines = [f"activation {safe(s['activation'])}, N = {s['N']}, {s['trials']} data set(s) per width, "
              f"constructions: {', '.join(s['constructions'])}",
              f"Table 1 ({t['reference']}): class '{t['class']}': transition width {t['transition']} "
              f"[{t['theorems']}]",
@@ -38,12 +48,12 @@ def format_sweep(s: dict) -> str:
 @click.option("--scheduler", default=None, help="Dask scheduler address (needs the dask extra).")
 @click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
               help="Random directions per radius in each verification.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the sweep (schema basins.sweep/1) here, atomically.")
+@output_option("Write the sweep (schema basins.sweep/1) here, atomically.")
+@memory_option
 @json_option
 @handle_errors
 def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, scheduler: str | None,
-              samples: int, output: str | None, as_json: bool) -> None:
+              samples: int, output: str | None, max_memory: int, as_json: bool) -> None:
     """Find the widths with and without bad basins.
 
     For each width m = 1..N and each of --trials random data sets of N
@@ -61,6 +71,9 @@ def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, sch
     from basins.cli.progress import Progress
     from basins.landscape.sweep import sweep
 
+    check_memory(sweep_memory(N, trials, 1 if scheduler else workers, samples), max_memory,
+                 f"a sweep of N = {N}, {trials} data set(s) per width, {workers} worker(s), --samples {samples}",
+                 "--N, --trials, --workers, --samples")
     with Progress(N * trials, "sweep") as bar:   # drawn on stderr only when it is a terminal
         result = sweep(activation, N, trials=trials, seed=seed, workers=workers, scheduler=scheduler,
                        samples=samples, progress=bar.callback())
@@ -72,4 +85,4 @@ def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, sch
         return
     click.echo(format_sweep(data))
     if output:
-        click.echo(f"written to {output}")
+        click.echo(f"written to {safe(output)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from basins.cli._common import safe
 from basins.io.case import Case
 
 __all__ = ["format_case", "format_verification", "fmt_vec"]
@@ -18,15 +19,16 @@ def fmt_vec(values: Iterable[float], digits: int = 8, limit: int = 8) -> str:
 
 def format_case(case: Case) -> str:
     d = case.details
-    lines = [f"{case.theorem} — bad basin for {case.activation.name}:  σ(t) = {_short(case.activation.text)}",
+    lines = [f"{safe(case.theorem)} — bad basin for {safe(case.activation.name)}:  σ(t) = "
+             f"{safe(_short(case.activation.text))}",
              f"  data       N = {case.N}, x = {fmt_vec(case.x)}",
              f"  point      m = {case.m}, w = {fmt_vec(case.w)}, v = {fmt_vec(case.v)}"]
     chosen = d.get("chosen")
     if chosen and chosen.get("why") and chosen.get("why") != "chosen by the caller":
-        lines.append(f"  chosen     {chosen['theorem']}: {chosen['why']}")
+        lines.append(f"  chosen     {safe(chosen['theorem'])}: {safe(chosen['why'])}")
     if d.get("search"):
         s = d["search"]
-        lines.append(f"  search     w from {s.get('candidates')} seeded candidates (seed {s.get('seed')}), "
+        lines.append(f"  search     w from {safe(s.get('candidates'))} seeded candidates (seed {safe(s.get('seed'))}), "
                      f"best score {float(s.get('score', 0)):.3g}")
     conds: Mapping[str, Any] = d.get("conditions") or {}
     if conds:
@@ -35,9 +37,9 @@ def format_case(case: Case) -> str:
             mark = "holds" if c.get("holds") else "FAILS"
             margin = c.get("margin")
             ms = f"margin {float(margin):.4g}" if isinstance(margin, (int, float)) else ""
-            lines.append(f"    {name:<12} {mark:<6} {ms:<18} {c.get('what', '')}")
+            lines.append(f"    {safe(name):<12} {mark:<6} {ms:<18} {safe(c.get('what', ''))}")
     if "a" in d:
-        lines.append(f"  a          {fmt_vec(d['a'], 6)}   ({d.get('a rule', '')})")
+        lines.append(f"  a          {fmt_vec(d['a'], 6)}   ({safe(d.get('a rule', ''))})")
     if "M" in d:
         lines.append(f"  y = ŷ − M a, M = {float(d['M']):g}:  y = {fmt_vec(case.y)}")
     else:
@@ -55,9 +57,9 @@ def format_case(case: Case) -> str:
 
 
 def format_verification(ver: Mapping[str, Any]) -> str:
-    lines = [f"verification: {ver['status']}  ({ver.get('guarantee', '')})"]
+    lines = [f"verification: {safe(ver['status'])}  ({safe(ver.get('guarantee', ''))})"]
     for c in ver["checks"]:
-        lines.append(f"  {'✓' if c['passed'] else '✗'} {c['name']:<15} {c['detail']}")
+        lines.append(f"  {'✓' if c['passed'] else '✗'} {safe(c['name']):<15} {safe(c['detail'])}")
     samp = ver.get("figures", {}).get("sampling") or []
     if samp:
         lines.append("  radius      min ΔE/|δ|²    all ΔE > 0")

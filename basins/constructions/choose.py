@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 
 from basins.activations import Activation, as_activation
 from basins.io.case import Case
-from basins.errors import InvalidArgument, NotApplicable
+from basins.errors import BasinsError, InvalidArgument, NotApplicable
 from basins.constructions.prop4 import construct_prop4
 from basins.constructions.theorem4 import construct_theorem4
 from basins.constructions.theorem5 import refuse_if_homogeneous
@@ -119,17 +119,38 @@ def construct(activation: Activation | str | None, theorem: str = "auto", **kwar
     Li, Ding & Sun, Proposition 4 and Theorems 4–7 (arXiv:1812.11039).
     """
     if activation is None and theorem == "4":      # Theorem 4 designs σ itself
-        case = construct_theorem4(None, **kwargs)
+        case = _float64_guard(construct_theorem4, None, kwargs)
         return case.with_(details={**case.details, "chosen": {"theorem": "4", "why": "chosen by the caller"}})
     act = as_activation(activation)
     if theorem == "auto":
-        key, why = choose(act, **kwargs)
+        key, why = _float64_guard(choose, act, kwargs)
     elif theorem in CONSTRUCTIONS:
         key, why = theorem, "chosen by the caller"
     else:
         raise InvalidArgument(f"theorem={theorem!r} is not one of: auto, {', '.join(CONSTRUCTIONS)}")
-    case = CONSTRUCTIONS[key][0](act, **kwargs)
+    case = _float64_guard(CONSTRUCTIONS[key][0], act, kwargs)
     return case.with_(details={**case.details, "chosen": {"theorem": key, "why": why}})
+
+
+def _float64_guard(fn: Any, act: Any, kwargs: dict[str, Any]) -> Any:
+    """``fn(act, **kwargs)``; an overflow of float64 arithmetic (NaN/inf in a factorisation, an
+    OverflowError) becomes an InvalidArgument naming the numbers given, e.g. ``x=[1e308, 1, 2]``."""
+    try:
+        return fn(act, **kwargs)
+    except (ValueError, ArithmeticError) as exc:
+        if isinstance(exc, BasinsError):
+            raise
+        given = ", ".join(f"{k}={_brief(kwargs[k])}" for k in ("x", "w", "v", "M", "w0") if kwargs.get(k) is not None)
+        raise InvalidArgument(f"{given or 'the inputs'}: the construction failed in float64 arithmetic "
+                              f"({type(exc).__name__}: {str(exc)[:120]}); every number, every product w_i·x_j and "
+                              "the loss must stay finite in float64") from None
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(f"{float(a):g}" if isinstance(a, (int, float)) else str(a)[:20] for a in value[:6])
+        return f"[{shown}{', ...' if len(value) > 6 else ''}]"
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)[:40]
 
 
 # ------------------------------------------------------------- requests --

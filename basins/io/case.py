@@ -28,9 +28,9 @@ import numpy as np
 
 from basins.activations import Activation
 from basins.errors import ActivationError, CaseFormatError
-from basins.io.records import validate_record
+from basins.io.records import loads_json, read_text_file, validate_record
 
-__all__ = ["SCHEMA", "Witness", "Condition", "Case", "write_json_atomic", "load_case"]
+__all__ = ["SCHEMA", "Witness", "Condition", "Case", "write_json_atomic", "new_file_mode", "load_case"]
 
 #: Version tag of the case file format.
 SCHEMA = "basins.case/1"
@@ -216,7 +216,9 @@ class Case:
             wd = d["witness"]
             wx = exact.get("witness") or {}
             if not isinstance(wd, Mapping) or not all(k in wd for k in ("v", "w", "loss")):
-                raise CaseFormatError(f"{source}: witness must have v, w and loss")
+                raise CaseFormatError(f"{source}: witness must be an object with v, w and loss")
+            if not isinstance(wx, Mapping):
+                raise CaseFormatError(f"{source}: exact.witness must be an object with v, w and loss")
             wv = _read_vector(wd["v"], wx.get("v"), f"{source}: witness.v")
             ww = _read_vector(wd["w"], wx.get("w"), f"{source}: witness.w")
             if len(wv) != len(ww):
@@ -240,12 +242,11 @@ class Case:
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "case") -> "Case":
-        """Read a case from JSON text; malformed input raises CaseFormatError."""
-        try:
-            d = json.loads(text)
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise CaseFormatError(f"{source}: not valid JSON ({exc})") from None
-        return cls.from_dict(d, source=source)
+        """Read a case from JSON text; malformed input raises CaseFormatError.
+
+        The limits of :func:`basins.io.records.loads_json` apply (size, nesting depth, finite numbers).
+        """
+        return cls.from_dict(loads_json(text, source=source), source=source)
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the JSON atomically (all or nothing)."""
@@ -256,20 +257,14 @@ def load_case(path: str | os.PathLike) -> Case:
     """Read a case file, or a shipped case by name (``basins.cases.names()``) when no such file exists.
 
     A path that exists is always read as a file; a missing path that is not a
-    shipped case's name is the usual "cannot be read" error.
+    shipped case's name is the usual "cannot be read" error.  A file is read within the
+    limits of :func:`basins.io.records.read_text_file` (a regular file of at most 64 MiB
+    of UTF-8 text) and :func:`basins.io.records.loads_json`.
     """
     shipped = shipped_case_file(path)
     if shipped is not None:
-        with open(shipped, encoding="utf-8") as fh:
-            return Case.from_json(fh.read(), source=f"basins.cases:{os.fspath(path)}")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise CaseFormatError(f"case file {os.fspath(path)!r} cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise CaseFormatError(f"case file {os.fspath(path)!r} is not UTF-8 text") from None
-    return Case.from_json(text, source=os.fspath(path))
+        return Case.from_json(read_text_file(shipped, "case"), source=f"basins.cases:{os.fspath(path)}")
+    return Case.from_json(read_text_file(path, "case"), source=os.fspath(path))
 
 
 def shipped_case_file(path: str | os.PathLike) -> str | None:
@@ -288,7 +283,12 @@ def shipped_case_file(path: str | os.PathLike) -> str | None:
 
 
 def write_json_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    """Write ``text`` to ``path`` through a temporary file and a rename.
+
+    The file gets the mode a plain ``open`` would give it (0o666 less the
+    umask, see :func:`new_file_mode`), not mkstemp's 0o600; on any error or
+    interrupt the temporary file is removed and ``path`` is left as it was.
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".basins-", suffix=".tmp", dir=folder)
@@ -297,6 +297,7 @@ def write_json_atomic(path: str | os.PathLike, text: str) -> None:
             fh.write(text)
             if not text.endswith("\n"):
                 fh.write("\n")
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -304,23 +305,53 @@ def write_json_atomic(path: str | os.PathLike, text: str) -> None:
         raise
 
 
+def new_file_mode() -> int:
+    """0o666 less the process's umask: the mode ``open(path, "w")`` gives a new file.
+
+    The umask is read from ``/proc/self/status`` where there is one (reading it
+    with ``os.umask`` means setting it, for a moment, in every thread).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _read_scalar(value: Any, exact: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CaseFormatError(f"{where}={value!r} is not a number")
-    f = float(value)
+        raise CaseFormatError(f"{where}={_short_repr(value)} is not a number")
+    try:
+        f = float(value)
+    except OverflowError:
+        raise CaseFormatError(f"{where}: the integer {_short_repr(value)} is outside the float64 range") from None
     if exact is not None:
         try:
             e = float.fromhex(exact) if isinstance(exact, str) else None
         except (ValueError, OverflowError):
             e = None
         if e is None:
-            raise CaseFormatError(f"{where}: exact value {exact!r} is not a float.hex string")
+            raise CaseFormatError(f"{where}: exact value {_short_repr(exact)} is not a float.hex string "
+                                  "of a float64")
         if e != f and not (math.isnan(e) and math.isnan(f)):
-            raise CaseFormatError(f"{where}: plain value {f!r} and exact value {exact} disagree")
+            raise CaseFormatError(f"{where}: plain value {f!r} and exact value {_short_repr(exact)} disagree")
         f = e
     if not math.isfinite(f):
         raise CaseFormatError(f"{where}={f!r} is not finite")
     return f
+
+
+def _short_repr(value: Any, n: int = 60) -> str:
+    """repr(value), cut to n characters (a value read from a file may be huge or deeply nested)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<an integer of about {int(value.bit_length() * 0.30103) + 1} digits>"
+    text = repr(value) if isinstance(value, (int, float, str, bool, type(None))) else f"<{type(value).__name__}>"
+    return text if len(text) <= n else text[: n - 3] + "..."
 
 
 def _read_vector(values: Any, exact: Any, where: str) -> tuple[float, ...]:

@@ -463,6 +463,10 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
     d = rng.standard_normal(theta.size)
     theta0 = theta + perturbation * d / np.linalg.norm(d)
     E_case = float(_loss_grad(act, x, y, theta[None])[0][0])
+    if not np.isfinite(E_case):
+        raise InvalidArgument(f"case {case.name or ''}: E(v, w) = {E_case} overflows float64 at the case's point "
+                              f"(max |x| = {np.abs(x).max():.3g}, |y| = {np.abs(y).max():.3g}, |v| = "
+                              f"{np.abs(v).max():.3g}, |w| = {np.abs(w).max():.3g}); the loss must be finite")
     tol = 1e-10 * max(1.0, abs(E_case))
     # 1. descent
     E_start = float(_loss_grad(act, x, y, theta0[None])[0][0])

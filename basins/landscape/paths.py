@@ -83,7 +83,7 @@ def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
             check_searched(record, gen, kind, losses, checks)
         else:
             raise CaseFormatError(f"kind={kind!r} is not one of wide, pyramid, descent, barrier")
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, ArithmeticError) as exc:
         raise CaseFormatError(f"the path record is malformed: {type(exc).__name__}: {exc}") from None
     return {"ok": all(checks.values()), "kind": kind, "checks": checks,
             "guarantee": "floating-point recomputation: verified numerically, not certified"}

@@ -206,18 +206,21 @@ class PTPath(ArrayEq):
             perturbed = tuple(unhex(W) for W in gen["perturbed_weights"])
             start = tuple(unhex(W) for W in gen["start_weights"]) if "start_weights" in gen else perturbed
             arrays: list[Any] = [unhex(gen["X"]), unhex(gen["Y"]), start, perturbed, unhex(gen["end_layer"])]
-        except (TypeError, ValueError, BasinsError) as exc:
-            raise CaseFormatError(f"{source}: generator: {exc}") from None
+        except (TypeError, ValueError, KeyError, IndexError, ArithmeticError, BasinsError) as exc:
+            raise CaseFormatError(f"{source}: generator: {type(exc).__name__}: {exc}") from None
         X, Y, start, perturbed, end_layer = arrays
         end_ok = d.get("end_loss_ok")
         if end_ok is None:           # older files: verified = strictly decreasing and end loss 0
             end_ok = d.get("verification") == "verified numerically"
-        return cls(str(d["kind"]), str(d.get("theorem") or ""), net, X, Y, start, perturbed,
-                   int(gen["changed_layer"]), end_layer, float(p["delta"]), float(p["size"]),
-                   tuple(int(k) for k in p["layers"]), float(p["sigma_min"]),
-                   np.asarray(d["lambdas"], dtype=float), np.asarray(d["losses"], dtype=float),
-                   np.asarray(d["predicted"], dtype=float), float(d["rounding_floor"]),
-                   bool(d["strictly_decreasing"]), int(d["unresolved_steps"]), bool(end_ok), details)
+        try:
+            return cls(str(d["kind"]), str(d.get("theorem") or ""), net, X, Y, start, perturbed,
+                       int(gen["changed_layer"]), end_layer, float(p["delta"]), float(p["size"]),
+                       tuple(int(k) for k in p["layers"]), float(p["sigma_min"]),
+                       np.asarray(d["lambdas"], dtype=float), np.asarray(d["losses"], dtype=float),
+                       np.asarray(d["predicted"], dtype=float), float(d["rounding_floor"]),
+                       bool(d["strictly_decreasing"]), int(d["unresolved_steps"]), bool(end_ok), details)
+        except (TypeError, ValueError, KeyError, ArithmeticError) as exc:
+            raise CaseFormatError(f"{source}: {type(exc).__name__}: {exc}") from None
 
     def to_json(self, indent: int | None = None, *, include_weights: bool = True) -> str:
         return json.dumps(self.to_dict(include_weights=include_weights), indent=indent, allow_nan=False,
@@ -238,10 +241,30 @@ def hex_array(a: Any) -> Any:
 
 
 def unhex(a: Any) -> np.ndarray:
-    """The array of :func:`hex_array`'s output, exactly."""
+    """The array of :func:`hex_array`'s output, exactly.
+
+    Raises CaseFormatError (a ValueError) for anything else: a string that is not the float.hex of a
+    finite float64 (``0x1p2000`` overflows), a value that is neither a string nor a list, or ragged lists.
+
+    >>> unhex(["0x1.8p+1", "-0x0.0p+0"])
+    array([ 3., -0.])
+    """
     if isinstance(a, str):
-        return np.array(float.fromhex(a))
-    return np.array([unhex(b) for b in a], dtype=float)
+        try:
+            f = float.fromhex(a)
+        except (ValueError, OverflowError):
+            raise CaseFormatError(f"{a[:40]!r} is not the float.hex string of a float64") from None
+        if not np.isfinite(f):
+            raise CaseFormatError(f"{a[:40]!r} is not finite (stored weights and data are finite float64)")
+        return np.array(f)
+    if not isinstance(a, list):
+        raise CaseFormatError(f"{type(a).__name__} where a float.hex string or a list of them was expected")
+    try:
+        return np.array([unhex(b) for b in a], dtype=float)
+    except ValueError as exc:
+        if isinstance(exc, CaseFormatError):
+            raise
+        raise CaseFormatError("ragged lists where an array of float.hex strings was expected") from None
 
 
 def agrees(stored: Any, value: float, rtol: float, atol: float) -> bool:

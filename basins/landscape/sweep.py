@@ -41,6 +41,7 @@ Disappearance of Basins*, Table 1 (§3.2), Theorems 2, 4, 5, 6, 7.
 from __future__ import annotations
 
 import json
+import signal
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -295,6 +296,9 @@ class Sweep:
         if "attempts" in d:
             attempts = tuple(dict(a) for a in d["attempts"])
         else:
+            total = sum(int(r["attempts"]) for r in d["rows"])
+            if total > 1_000_000:     # rebuilt one by one below: a bound on the work a file can ask for
+                raise CaseFormatError(f"{source}: rows.attempts add up to {total}; at most 1000000 can be rebuilt")
             attempts = _attempts_from_rows(d["rows"], int(d["seed"]))
             details["attempts"] = "rebuilt from the rows (the file predates stored attempts)"
         return cls(act, int(d["N"]), int(d["trials"]), int(d["seed"]), tuple(d["constructions"]), cls_, attempts,
@@ -310,6 +314,36 @@ class Sweep:
 
     def save(self, path: str) -> None:
         write_json_atomic(path, self.to_json())
+
+
+def _worker_signals() -> None:
+    """In each worker: Ctrl-C is the parent's to handle (it stops the pool), SIGTERM ends the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _process_context() -> Any:
+    """fork, unless a multithreaded runtime (JAX, PyTorch) is loaded: forking it can deadlock, so forkserver."""
+    import multiprocessing
+    import sys
+
+    if any(name in sys.modules for name in ("jax", "torch")):
+        return multiprocessing.get_context("forkserver")
+    return None
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued attempts and end the running ones: terminate, then kill, every worker process."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in processes:
+        proc.join(timeout=1.0)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=1.0)
 
 
 def _attempts_from_rows(rows: Sequence[Mapping[str, Any]], seed: int) -> tuple[dict, ...]:
@@ -406,11 +440,17 @@ def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 
             report(len(results))
         backend = "serial"
     else:
-        with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-            results = []
+        pool = ProcessPoolExecutor(max_workers=int(workers), initializer=_worker_signals,
+                                   mp_context=_process_context())
+        results = []
+        try:
             for r in pool.map(_attempt, tasks):
                 results.append(r)
                 report(len(results))
+        except BaseException:               # Ctrl-C, SIGTERM, an error: stop the workers now, not after the queue
+            _stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
         backend = f"processes ({workers})"
     return Sweep(act, int(N), int(trials), int(seed), keys, classify(act), tuple(results), backend,
                  time.perf_counter() - t0)

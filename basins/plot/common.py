@@ -23,6 +23,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from basins.errors import BasinsError, CaseFormatError, InvalidArgument
+from basins.io.case import new_file_mode
 
 __all__ = [
     "DEFAULT_FONT_SIZE",
@@ -195,9 +196,7 @@ def save(fig: Any, path: str | os.PathLike, dpi: int) -> tuple[int, int]:
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=dpi, format=fmt, metadata=_metadata(fmt))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)       # mkstemp makes 0600; give the picture the usual mode
+        os.chmod(tmp, new_file_mode())      # mkstemp makes 0600; give the picture the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

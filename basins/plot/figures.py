@@ -21,12 +21,12 @@ of Basins*, arXiv:1812.11039, Example 2 and Figure 3; Definition 2
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from basins.errors import CaseFormatError, InvalidArgument
 from basins.io.case import shipped_case_file, Case
+from basins.io.records import loads_json, read_text_file
 from basins.plot.common import FORMATS, POINT_COLOUR, WITNESS_COLOUR, Picture, PlotUnavailable, output_format
 from basins.plot.grids import PLANES, Grid, Surface, loss_surface
 from basins.plot.paths import plot_path
@@ -79,13 +79,8 @@ def plot_file(path: str | os.PathLike, output: str | os.PathLike, **options: Any
     shipped = shipped_case_file(src)       # a shipped case's name, when no such file exists
     if shipped is not None:
         src = shipped
-    try:
-        with open(src, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except OSError as exc:
-        raise CaseFormatError(f"file {src!r} cannot be read: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CaseFormatError(f"file {src!r} is not JSON ({exc})") from None
+    # a regular file of at most 64 MiB, JSON of bounded depth with finite numbers (basins.io.records)
+    data = loads_json(read_text_file(src, "file"), source=f"file {src!r} is not JSON")
     schema = data.get("schema") if isinstance(data, dict) else None
     if schema not in SCHEMAS:
         raise CaseFormatError(f"file {src!r} has schema={schema!r}; pictures exist for {', '.join(SCHEMAS)}")

@@ -15,7 +15,7 @@ from typing import Any, Callable, BinaryIO
 import numpy as np
 
 from basins.errors import InvalidArgument
-from basins.io.case import Case
+from basins.io.case import Case, new_file_mode
 from basins.problems.core import metadata, resolve_case, theta_star, witness_theta
 
 __all__ = ["FORMATS", "export", "export_data", "format_for"]
@@ -98,6 +98,7 @@ def _write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], Any]
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
+        os.chmod(tmp, new_file_mode())      # mkstemp makes 0600; give the file the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
