@@ -246,7 +246,7 @@ def construct_theorem7(
         E.g. ``Max(0, t - 1)``, ``Max(0, t - 1) - Max(0, t - 3)``, ``Min(0, t + 2)``.
     x : sequence, optional
         Inputs (floats taken exactly, Fractions or strings like "3/2"):
-        positive, strictly decreasing, x_1/x_N < (|t_0| + δ)/|t_0|.  Default:
+        positive, strictly decreasing, ``x_1/x_N < (|t_0| + δ)/|t_0|``.  Default:
         N dyadic inputs generated to satisfy this.
     width : int, optional
         m (default 1); needs 2m + 1 ≤ N.

@@ -137,7 +137,7 @@ def check_value_identity(
         ŷ; when given, y = ŷ − r and the hypothesis ŷ ∈ col J is checked
         (otherwise it is assumed, and the value is ||P_N[J] r||²).
     rtol, atol : float
-        Allowed |E − V| beyond rounding: rtol·E + atol.  Use the optimizer's
+        Allowed ``|E − V|`` beyond rounding: rtol·E + atol.  Use the optimizer's
         precision: the exact bound is (||∇E||/(2 s_min))².
     rank_tol : float, optional
         Singular-value cut-off (default: :func:`rank_tolerance`).
@@ -149,7 +149,7 @@ def check_value_identity(
     Returns
     -------
     ValueIdentity
-        ``holds`` is False when |E − V| exceeds the tolerance; since
+        ``holds`` is False when ``|E − V|`` exceeds the tolerance; since
         E − V = ||P[J] r||² ≤ (||∇E||/(2 s_min))², a mismatch proves that θ
         is not a differentiable critical point (``gradient_bounds[0]`` is a
         lower bound on ||∇E||).

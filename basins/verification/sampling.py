@@ -306,7 +306,7 @@ def delta_losses(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, d
     ndarray, shape (K,)
         ΔE_k, with an error of a few ε relative to the scale of the
         second-order terms (see the module docstring): positive values stay
-        accurate down to |δ| ≈ 1e-8 where two float64 losses no longer differ.
+        accurate down to ``|δ|`` ≈ 1e-8 where two float64 losses no longer differ.
 
     Raises
     ------

@@ -64,7 +64,7 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     (positive definite: smallest eigenvalue > 0), ``sampling`` (ΔE > 0 for
     ``samples`` random directions, the coordinate axes and the Hessian's
     softest directions at each radius) and ``witness`` (a point of strictly
-    lower loss).  Figures per radius: the smallest ΔE/|δ|² seen.  When a
+    lower loss).  Figures per radius: the smallest ``ΔE/|δ|²`` seen.  When a
     pre-activation sits on a point where σ is not C² (Theorem 7), E has no
     Hessian there: ``hessian`` and ``critical point`` are replaced by
     ``pieces``, the exact analysis of :func:`basins.verification.pieces.verify_pieces_case`.
