@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -102,6 +103,14 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(f"Error: {'terminated (SIGTERM)' if terminated else 'interrupted'}", err=True)
             sys.exit(143 if terminated else 130)
         except OSError as exc:
+            if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
+                # the reader went away (`basins ... | head`): stop quietly, as command-line tools do
+                try:
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, sys.stdout.fileno())
+                except (OSError, ValueError):
+                    pass
+                sys.exit(141)
             where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
             _fail(f"cannot use{where}: {exc.strerror or exc}", exc, kwargs.get("as_json"))
         except (RecursionError, MemoryError) as exc:
