@@ -163,12 +163,14 @@ def test_signal_ends_a_sweep_and_its_workers(tmp_path, sig):
         os.killpg(proc.pid, sig)           # Ctrl-C reaches the whole process group, workers included
     else:
         proc.send_signal(sig)              # SIGTERM to the command only: it must stop its workers
+    # typically 0.2–0.4 s; the bound is loose because a signal waits for the C call in progress
+    # (numpy, sympy) to return, and CI machines are shared: once it took over 5 s under load
     try:
-        _, err = proc.communicate(timeout=5)
+        _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:  # pragma: no cover
             os.killpg(proc.pid, signal.SIGKILL)
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 30
     assert proc.returncode == (130 if sig == signal.SIGINT else 143), err
     assert "Traceback" not in err and err.count("Error:") == 1, err
     assert _no_files(tmp_path) == []           # no output, no temporary file
