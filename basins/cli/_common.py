@@ -101,7 +101,14 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt as exc:
             terminated = isinstance(exc, Terminated)
             click.echo(f"Error: {'terminated (SIGTERM)' if terminated else 'interrupted'}", err=True)
-            sys.exit(143 if terminated else 130)
+            # the user asked the process to stop: leave now.  A normal exit would run the interpreter's
+            # atexit hooks, which join the worker-pool threads an interrupt may have left blocked.
+            for stream in (sys.stdout, sys.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass
+            os._exit(143 if terminated else 130)
         except OSError as exc:
             if isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE:
                 # the reader went away (`basins ... | head`): stop quietly, as command-line tools do
