@@ -155,7 +155,10 @@ def test_signal_ends_a_sweep_and_its_workers(tmp_path, sig):
     out = tmp_path / "sweep.json"
     cmd = [sys.executable, "-m", "basins", "sweep", "-a", "softplus", "--N", "12", "--trials", "6",
            "--workers", "2", "--samples", "20000", "-o", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # a shell that runs a job in the background (as CI may) starts it with SIGINT ignored, and Python keeps
+    # an ignored SIGINT; the test is about Ctrl-C at a terminal, so the child starts with the default
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
     assert proc.poll() is None, "the sweep ended before the signal: choose a longer one"
     t0 = time.monotonic()
