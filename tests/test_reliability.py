@@ -159,7 +159,7 @@ def test_signal_ends_a_sweep_and_its_workers(tmp_path, sig):
     # an ignored SIGINT; the test is about Ctrl-C at a terminal, so the child starts with the default
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(3)
+    time.sleep(10)       # past `import basins` (seconds on a loaded machine): the sweep is running
     assert proc.poll() is None, "the sweep ended before the signal: choose a longer one"
     t0 = time.monotonic()
     if sig == signal.SIGINT:
