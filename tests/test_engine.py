@@ -54,7 +54,7 @@ def reference(swish):
 def test_model_parameter():
     assert engine.SCALAR.n_params(3) == 6
     assert engine.Model(input_dim=2, hidden_bias=True, output_bias=True).n_params(3) == 13
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError, match="x has rows of 1 numbers; the model needs 2"):
         engine.loss(engine.float_context(as_activation("tanh")), X, Y, V, W, model=engine.Model(input_dim=2))
 
 

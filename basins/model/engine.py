@@ -19,11 +19,11 @@ Gram matrix, and how vectors and matrices are returned):
 * :class:`OneSidedContext` — piecewise-linear σ on one orthant of the neurons whose
   pre-activations sit on a breakpoint: σ and the one-sided σ′ are supplied, σ″ = 0.
 
-The network's shape is the :class:`Model` parameter.  Today only the scalar
-model of SPEC §0 (input dimension 1, no biases) is implemented; SPEC §11
-(d-dimensional inputs, a hidden and an output bias) adds fields to
-:class:`Model` and blocks to :func:`_jacobian_rows` and :func:`_add_curvature`,
-nothing else.
+The network's shape is the :class:`Model` parameter: the scalar model of
+SPEC §0 (:data:`SCALAR`, input dimension 1, no biases; x and w are N and m
+scalars) or the model of SPEC §11 (X of N × d, optional hidden bias, optional
+output bias c; w is m × D).  The formulas below are written once, for the
+general model; with d = 1 and no biases they are exactly those above.
 """
 
 from __future__ import annotations
@@ -60,28 +60,49 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Model:
-    """The network's shape: ŷ = Σ_i v_i σ(w_i · x + b_i) + c.
+    """The network's shape: ŷ_n = Σ_i v_i σ(w_i · x̃_n) + c (SPEC §11).
 
     Attributes
     ----------
     input_dim : int
-        d, the input dimension (x is N × d).  Only d = 1 is implemented.
-    hidden_bias, output_bias : bool
-        Whether the b_i and c are parameters (SPEC §11).  Not implemented yet.
+        d, the input dimension (X is N × d).
+    hidden_bias : bool
+        Whether each neuron has a bias: x̃_n = (x_n, 1) and w_i ∈ R^(d+1), its last entry the bias.
+    output_bias : bool
+        Whether the output bias c is a parameter (the last entry of θ).
+
+    Parameters are ordered θ = (v_1..v_m, w_1[1..D], …, w_m[1..D][, c]) with
+    D = d + hidden_bias.  ``Model()`` (:data:`SCALAR`) is the paper's model:
+    scalar inputs, no biases, θ = (v, w).
+
+    Examples
+    --------
+    >>> Model(input_dim=2, hidden_bias=True, output_bias=True).n_params(3)
+    13
     """
 
     input_dim: int = 1
     hidden_bias: bool = False
     output_bias: bool = False
 
+    @property
+    def D(self) -> int:
+        """Length of each hidden weight vector w_i: d, plus one with a hidden bias."""
+        return self.input_dim + int(self.hidden_bias)
+
+    @property
+    def scalar(self) -> bool:
+        """True for the paper's model (d = 1, no biases)."""
+        return self.input_dim == 1 and not self.hidden_bias and not self.output_bias
+
     def n_params(self, m: int) -> int:
-        """Number of parameters for width m: θ = (v, w[, b][, c])."""
-        return m * (1 + self.input_dim + int(self.hidden_bias)) + int(self.output_bias)
+        """Number of parameters for width m: θ = (v, w[, c]), m(1 + D) (+ 1)."""
+        return m * (1 + self.D) + int(self.output_bias)
 
     def check(self) -> None:
-        """Refuse the models of SPEC §11 that are not implemented yet."""
-        if self.input_dim != 1 or self.hidden_bias or self.output_bias:
-            raise NotImplementedError(f"{self}: only the scalar model of SPEC §0 (d = 1, no biases) is implemented")
+        """Refuse a model that is not well formed (d must be a positive integer)."""
+        if isinstance(self.input_dim, bool) or not isinstance(self.input_dim, (int, np.integer)) or self.input_dim < 1:
+            raise ValueError(f"input_dim={self.input_dim!r} must be a positive integer (the input dimension d)")
 
 
 #: The model of SPEC §0: scalar input, no biases.
@@ -135,26 +156,80 @@ class _ListContext:
         return sum(terms, self.zero())
 
     def features(self, x: list, w: list, order: int) -> Features:
+        """z, z′, z″ of the m neurons over the samples.
+
+        Scalar model: ``x`` a list of N scalars, ``w`` of m scalars; z′_i = x∘σ′(w_i x),
+        z″_i = x∘x∘σ″(w_i x).  General model: ``x`` a list of N rows x̃_n, ``w`` of m rows
+        w_i (D entries each); z′ holds the m·D vectors x̃_{:,k}∘σ′(X̃w_i) (index i·D + k) and z″
+        the m·P vectors x̃_{:,k}∘x̃_{:,l}∘σ″(X̃w_i), k ≤ l (index i·P + p, P = D(D+1)/2).
+        """
         z: list = []
         z1: list = []
         z2: list = []
         us: list = []
+        general = bool(x) and isinstance(x[0], list)
+        D = len(x[0]) if general else 1
+        pairs = _pairs(D)
         for i, wi in enumerate(w):
-            zi, z1i, z2i, ui = [], [], [], []
+            zi, ui = [], []
+            z1i: list = [[] for _ in range(D)]
+            z2i: list = [[] for _ in pairs]
             for xj in x:
-                u = wi * xj
-                s = self.derivs(i, xj, u, order)
+                if general:
+                    u = self.total(wi[k] * xj[k] for k in range(D))
+                    s = self.derivs(i, xj[0] if D == 1 else xj, u, order)
+                    row = xj
+                else:
+                    u = wi * xj
+                    s = self.derivs(i, xj, u, order)
+                    row = (xj,)
                 zi.append(s[0])
                 if order >= 1:
-                    z1i.append(xj * s[1])
+                    for k in range(D):
+                        z1i[k].append(row[k] * s[1])
                 if order >= 2:
-                    z2i.append(xj * xj * s[2])
+                    for p, (k, l) in enumerate(pairs):
+                        z2i[p].append(row[k] * row[l] * s[2])
                 ui.append(u)
             z.append(zi)
-            z1.append(z1i)
-            z2.append(z2i)
+            z1.extend(z1i)
+            z2.extend(z2i)
             us.append(ui)
         return Features(z, z1 if order >= 1 else None, z2 if order >= 2 else None, us)
+
+    def rows(self, x: Any, model: "Model") -> list:
+        """X̃ as N rows of D scalars (x given as N scalars when d = 1, or N rows of d)."""
+        ones = [self.scalar(1)] if model.hidden_bias else []
+        out = []
+        for xj in _seq(x):
+            row = [self.scalar(e) for e in (_seq(xj) if _is_seq(xj) else [xj])]
+            _check_dim("x", len(row), model.input_dim)
+            out.append(row + ones)
+        return out
+
+    def weights(self, w: Any, model: "Model") -> list:
+        """w as m rows of D scalars (m scalars accepted when D = 1)."""
+        out = [[self.scalar(e) for e in (_seq(wi) if _is_seq(wi) else [wi])] for wi in _seq(w)]
+        for row in out:
+            _check_dim("w", len(row), model.D)
+        return out
+
+    def bias(self, c: Any) -> Any:
+        return self.scalar(c)
+
+    def shift(self, a: list, c: Any) -> list:
+        return [e + c for e in a]
+
+    def ones_like(self, r: list) -> list:
+        one = self.scalar(1)
+        return [one] * len(r)
+
+    def sum_entries(self, r: list) -> list:
+        """Σ_n r_n, as a 1-vector (the output bias's entry of Jᵀr)."""
+        return [self.total(r)]
+
+    def repeat(self, v: list, D: int) -> list:
+        return [e for e in v for _ in range(D)]
 
     def combine(self, v: list, Z: list) -> list:
         return [self.total(v[i] * Z[i][j] for i in range(len(v))) for j in range(len(Z[0]) if Z else 0)]
@@ -186,9 +261,9 @@ class _ListContext:
         """f applied entry by entry to m-vectors (per-neuron scalars)."""
         return [f(*args) for args in zip(*columns)]
 
-    def join(self, a: Any, b: Any) -> list:
-        """The m-vectors a and b one after the other (2m entries)."""
-        return list(a) + list(b)
+    def join(self, *parts: Any) -> list:
+        """Vectors one after the other (the blocks of ∇E)."""
+        return [e for part in parts for e in part]
 
     def vector(self, entries: list) -> Any:
         return list(entries)
@@ -208,6 +283,25 @@ def _flat(a: Any) -> list:
     if isinstance(a, np.ndarray):
         return a.ravel().tolist()
     return list(a)
+
+
+def _seq(a: Any) -> list:
+    return a.tolist() if isinstance(a, np.ndarray) else list(a)
+
+
+def _is_seq(a: Any) -> bool:
+    return isinstance(a, (list, tuple, np.ndarray))
+
+
+def _check_dim(name: str, got: int, want: int) -> None:
+    if got != want:
+        what = "the input dimension d" if name == "x" else "D = d + 1 with a hidden bias, else d"
+        raise ValueError(f"{name} has rows of {got} numbers; the model needs {want} ({what})")
+
+
+def _pairs(D: int) -> list[tuple[int, int]]:
+    """The index pairs k ≤ l of a symmetric D × D matrix, row by row."""
+    return [(k, l) for k in range(D) for l in range(k, D)]
 
 
 class MpmathContext(_ListContext):
@@ -292,6 +386,9 @@ class OneSidedContext(ExactContext):
     def derivs(self, i: int, xj: Any, u: Any, order: int) -> Sequence[Any]:
         if order == 0:
             return (self._value(u),)
+        if isinstance(xj, list):
+            raise ValueError("the one-sided (piecewise-linear) context is for scalar inputs: "
+                             "Theorem 7 is a statement about d = 1")
         if xj == 0:
             s1 = self._zero
         else:
@@ -376,12 +473,65 @@ class FloatContext:
         a = np.asarray(a, dtype=float)
         return a.T if a.ndim == 2 else a.ravel()
 
+    def rows(self, x: Any, model: "Model") -> np.ndarray:
+        """X̃, shape (N, D)."""
+        X = np.asarray(x, dtype=float)
+        X = X.reshape(X.shape[0], -1) if X.ndim else X.reshape(1, 1)
+        _check_dim("x", X.shape[1], model.input_dim)
+        if model.hidden_bias:
+            X = np.hstack([X, np.ones((X.shape[0], 1))])
+        return X
+
+    def weights(self, w: Any, model: "Model", batch: bool = False) -> np.ndarray:
+        """w as (m, D), or (m, D, K) for a batch of K (given as (K, m, D), or (K, m) when D = 1)."""
+        W = np.asarray(w, dtype=float)
+        _check_dim("w", W.shape[-1] if W.ndim == (3 if batch else 2) else 1, model.D)
+        if not batch:
+            return W.reshape(-1, model.D)
+        W = W.reshape(W.shape[0], -1, model.D)
+        return np.ascontiguousarray(W.transpose(1, 2, 0))
+
+    def bias(self, c: Any) -> Any:
+        c = np.asarray(c, dtype=float)
+        return float(c) if c.ndim == 0 else c.ravel()
+
+    def shift(self, a: np.ndarray, c: Any) -> np.ndarray:
+        return a + c
+
+    def ones_like(self, r: np.ndarray) -> np.ndarray:
+        return np.ones_like(r)
+
+    def sum_entries(self, r: np.ndarray) -> np.ndarray:
+        return r.sum(axis=0)[None]
+
+    def repeat(self, v: np.ndarray, D: int) -> np.ndarray:
+        return v if D == 1 else np.repeat(v, D, axis=0)
+
     def features(self, x: np.ndarray, w: np.ndarray, order: int) -> Features:
+        """Scalar model: x (N,), w (m,) or (m, K).  General model: X̃ (N, D), w (m, D) or (m, D, K);
+        z′ and z″ are then (m·D, N[, K]) and (m·P, N[, K]) as in :meth:`_ListContext.features`."""
+        if x.ndim == 2:
+            return self._features_general(x, w, order)
         xb = x if w.ndim == 1 else x[:, None]
         u = w[:, None, ...] * xb
         z = self._sigma(0)(u)
         z1 = xb * self._sigma(1)(u) if order >= 1 else None
         z2 = xb * xb * self._sigma(2)(u) if order >= 2 else None
+        return Features(z, z1, z2, u)
+
+    def _features_general(self, X: np.ndarray, w: np.ndarray, order: int) -> Features:
+        batch = w.ndim == 3
+        u = np.einsum("nd,mdk->mnk", X, w) if batch else w @ X.T
+        m, N = u.shape[0], u.shape[1]
+        tail = u.shape[2:]
+        z = self._sigma(0)(u)
+        Xt = X.T if not batch else X.T[:, :, None]                  # (D, N[, 1])
+        z1 = z2 = None
+        if order >= 1:
+            z1 = (self._sigma(1)(u)[:, None] * Xt[None]).reshape((m * X.shape[1], N) + tail)
+        if order >= 2:
+            XX = np.stack([Xt[k] * Xt[l] for k, l in _pairs(X.shape[1])])
+            z2 = (self._sigma(2)(u)[:, None] * XX[None]).reshape((m * XX.shape[0], N) + tail)
         return Features(z, z1, z2, u)
 
     def combine(self, v: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -409,8 +559,8 @@ class FloatContext:
     def each(self, f: Callable[..., Any], *columns: Any) -> Any:
         return f(*columns)          # f is arithmetic: numpy applies it to every entry at once
 
-    def join(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.concatenate((a, b))
+    def join(self, *parts: np.ndarray) -> np.ndarray:
+        return np.concatenate(parts)
 
     def vector(self, entries: np.ndarray) -> np.ndarray:
         return entries if entries.ndim == 1 else entries.T
@@ -441,20 +591,32 @@ def float_context(activation: Any) -> FloatContext:
 
 # ---------------------------------------------------------- the engine --
 
-def _jacobian_rows(ctx: Any, model: Model, v: Any, F: Features) -> list:
-    """The columns of J in θ order: z_1..z_m, then v_i z′_i (SPEC §11 adds x_k-weighted and bias columns)."""
-    m = len(v)
-    return [F.z[i] for i in range(m)] + [ctx.scale(v[i], F.z1[i]) for i in range(m)]
+def _jacobian_rows(ctx: Any, model: Model, v: Any, F: Features, r: Any) -> list:
+    """The columns of J in θ order: z_1..z_m, v_i x̃_{:,k}∘σ′_i (i, k), then 1 with an output bias."""
+    m, D = len(v), model.D
+    cols = [F.z[i] for i in range(m)] + [ctx.scale(v[i], F.z1[i * D + k]) for i in range(m) for k in range(D)]
+    if model.output_bias:
+        cols.append(ctx.ones_like(r))
+    return cols
 
 
 def _add_curvature(model: Model, H: Any, v: Any, z1r: Any, z2r: Any) -> None:
-    """Add 2[[0, diag(r·z′_i)], [diag(r·z′_i), diag(v_i r·z″_i)]] to H = 2JᵀJ, in place."""
-    m = len(v)
+    """Add Σ_n r_n ∇²ŷ_n, twice, to H = 2JᵀJ in place: 2 r·(x̃_{:,k}∘σ′_i) in the (v_i, w_ik) entries and
+    2 v_i A_i(r) in the (w_i, w_i) block, A_i(r) = Σ_n r_n σ″(w_i·x̃_n) x̃_n x̃_nᵀ (SPEC §11)."""
+    m, D = len(v), model.D
+    pairs = _pairs(D)
     for i in range(m):
-        c = 2 * z1r[i]
-        H[i][m + i] += c
-        H[m + i][i] += c
-        H[m + i][m + i] += 2 * v[i] * z2r[i]
+        for k in range(D):
+            c = 2 * z1r[i * D + k]
+            a = m + i * D + k
+            H[i][a] += c
+            H[a][i] += c
+        for p, (k, l) in enumerate(pairs):
+            c = 2 * v[i] * z2r[i * len(pairs) + p]
+            a, b = m + i * D + k, m + i * D + l
+            H[a][b] += c
+            if a != b:
+                H[b][a] += c
 
 
 def _twice(a: Any) -> Any:
@@ -465,61 +627,88 @@ def _twice_product(v: Any, a: Any) -> Any:
     return 2 * v * a
 
 
-def _inputs(ctx: Any, model: Model, x: Any, v: Any, w: Any) -> tuple[Any, Any, Any]:
-    if model is not SCALAR:
-        model.check()
-    return ctx.data(x), ctx.param(v), ctx.param(w)
+def _inputs(ctx: Any, model: Model, x: Any, v: Any, w: Any, c: Any) -> tuple[Any, Any, Any, Any]:
+    """The data and parameters in the context's form; the scalar model keeps its 1-D fast path."""
+    if model.scalar:
+        if c is not None:
+            raise ValueError(f"c={c!r}: the model has no output bias (Model(output_bias=True) makes c a parameter)")
+        return ctx.data(x), ctx.param(v), ctx.param(w), None
+    model.check()
+    xs = ctx.rows(x, model)
+    vs = ctx.param(v)
+    if model.output_bias:
+        if c is None:
+            raise ValueError("c is required: the model has an output bias")
+        cs = ctx.bias(c)
+    elif c is not None:
+        raise ValueError(f"c={c!r}: the model has no output bias (Model(output_bias=True) makes c a parameter)")
+    else:
+        cs = None
+    batch = isinstance(vs, np.ndarray) and vs.ndim == 2
+    ws = ctx.weights(w, model, batch) if batch else ctx.weights(w, model)
+    return xs, vs, ws, cs
 
 
-def output(ctx: Any, x: Any, v: Any, w: Any, *, model: Model = SCALAR) -> Any:
-    """ŷ = Σ_i v_i σ(w_i x) (N values; K × N for a batch of K θ)."""
-    xs, vs, ws = _inputs(ctx, model, x, v, w)
-    return ctx.samples(ctx.combine(vs, ctx.features(xs, ws, 0).z))
+def _forward(ctx: Any, vs: Any, F: Features, cs: Any) -> Any:
+    yhat = ctx.combine(vs, F.z)
+    return yhat if cs is None else ctx.shift(yhat, cs)
 
 
-def residual(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, model: Model = SCALAR) -> Any:
+def output(ctx: Any, x: Any, v: Any, w: Any, *, c: Any = None, model: Model = SCALAR) -> Any:
+    """ŷ = Σ_i v_i σ(w_i · x̃) (+ c) (N values; K × N for a batch of K θ)."""
+    xs, vs, ws, cs = _inputs(ctx, model, x, v, w, c)
+    return ctx.samples(_forward(ctx, vs, ctx.features(xs, ws, 0), cs))
+
+
+def residual(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, c: Any = None, model: Model = SCALAR) -> Any:
     """r = ŷ − y."""
-    xs, vs, ws = _inputs(ctx, model, x, v, w)
-    return ctx.samples(ctx.minus(ctx.combine(vs, ctx.features(xs, ws, 0).z), ctx.data(y)))
+    xs, vs, ws, cs = _inputs(ctx, model, x, v, w, c)
+    return ctx.samples(ctx.minus(_forward(ctx, vs, ctx.features(xs, ws, 0), cs), ctx.data(y)))
 
 
-def loss(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, model: Model = SCALAR) -> Any:
+def loss(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, c: Any = None, model: Model = SCALAR) -> Any:
     """E = ||y − ŷ||² (K values for a batch)."""
-    xs, vs, ws = _inputs(ctx, model, x, v, w)
-    return ctx.sumsq(ctx.minus(ctx.combine(vs, ctx.features(xs, ws, 0).z), ctx.data(y)))
+    xs, vs, ws, cs = _inputs(ctx, model, x, v, w, c)
+    return ctx.sumsq(ctx.minus(_forward(ctx, vs, ctx.features(xs, ws, 0), cs), ctx.data(y)))
 
 
-def jacobian(ctx: Any, x: Any, v: Any, w: Any, *, model: Model = SCALAR) -> Any:
-    """J = [z_1..z_m, v_1 z′_1..v_m z′_m] (N × 2m)."""
-    xs, vs, ws = _inputs(ctx, model, x, v, w)
-    return ctx.columns(_jacobian_rows(ctx, model, vs, ctx.features(xs, ws, 1)))
+def jacobian(ctx: Any, x: Any, v: Any, w: Any, *, c: Any = None, model: Model = SCALAR) -> Any:
+    """J = [z_1..z_m, v_1 z′_1..v_m z′_m] (N × 2m); in general N × n_params (SPEC §11)."""
+    xs, vs, ws, cs = _inputs(ctx, model, x, v, w, c)
+    F = ctx.features(xs, ws, 1)
+    return ctx.columns(_jacobian_rows(ctx, model, vs, F, F.z[0]))
 
 
-def derivatives(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, order: int = 2, model: Model = SCALAR) -> Derivatives:
+def derivatives(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, order: int = 2, c: Any = None,
+                model: Model = SCALAR) -> Derivatives:
     """E and, up to ``order`` (0, 1 or 2), ∇E = 2Jᵀr and ∇²E, from one evaluation of the features."""
-    xs, vs, ws = _inputs(ctx, model, x, v, w)
+    xs, vs, ws, cs = _inputs(ctx, model, x, v, w, c)
     F = ctx.features(xs, ws, order)
-    r = ctx.minus(ctx.combine(vs, F.z), ctx.data(y))
+    r = ctx.minus(_forward(ctx, vs, F, cs), ctx.data(y))
     out = Derivatives(F, r, ctx.sumsq(r))
     if order < 1:
         return out
     zr, z1r = ctx.dots(F.z, r), ctx.dots(F.z1, r)
-    out.gradient = ctx.vector(ctx.join(ctx.each(_twice, zr), ctx.each(_twice_product, vs, z1r)))
+    parts = [ctx.each(_twice, zr), ctx.each(_twice_product, ctx.repeat(vs, model.D), z1r)]
+    if model.output_bias:
+        parts.append(ctx.each(_twice, ctx.sum_entries(r)))
+    out.gradient = ctx.vector(ctx.join(*parts))
     if order >= 2:
-        H = ctx.gram(_jacobian_rows(ctx, model, vs, F), 2)
+        H = ctx.gram(_jacobian_rows(ctx, model, vs, F, r), 2)
         _add_curvature(model, H, vs, z1r, ctx.dots(F.z2, r))
         out.hessian = ctx.matrix(H)
     return out
 
 
-def gradient(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, model: Model = SCALAR) -> Any:
-    """∇E = 2Jᵀr, θ = (v, w)."""
-    return derivatives(ctx, x, y, v, w, order=1, model=model).gradient
+def gradient(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, c: Any = None, model: Model = SCALAR) -> Any:
+    """∇E = 2Jᵀr, θ = (v, w[, c])."""
+    return derivatives(ctx, x, y, v, w, order=1, c=c, model=model).gradient
 
 
-def hessian(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, model: Model = SCALAR) -> Any:
-    """∇²E = 2JᵀJ + 2[[0, diag(r·z′_i)], [diag(r·z′_i), diag(v_i r·z″_i)]]."""
-    return derivatives(ctx, x, y, v, w, order=2, model=model).hessian
+def hessian(ctx: Any, x: Any, y: Any, v: Any, w: Any, *, c: Any = None, model: Model = SCALAR) -> Any:
+    """∇²E = 2JᵀJ + 2[[0, diag(r·z′_i)], [diag(r·z′_i), diag(v_i r·z″_i)]] (SPEC §0); for the general model
+    2JᵀJ + 2 Σ_n r_n ∇²ŷ_n with the blocks v_i A_i(r) (SPEC §11)."""
+    return derivatives(ctx, x, y, v, w, order=2, c=c, model=model).hessian
 
 
 def delta_loss(delta_sq: Any, r_dot_delta: Any) -> Any:
