@@ -29,22 +29,30 @@ import numpy as np
 from basins.activations import Activation
 from basins.errors import ActivationError, CaseFormatError
 from basins.io.records import loads_json, read_text_file, validate_record
+from basins.model.engine import Model
 
-__all__ = ["SCHEMA", "Witness", "Condition", "Case", "write_json_atomic", "new_file_mode", "load_case"]
+__all__ = ["SCHEMA", "SCHEMA_2", "Witness", "Condition", "Case", "write_json_atomic", "new_file_mode", "load_case"]
 
-#: Version tag of the case file format.
+#: Version tag of the case file format of the paper's model (scalar inputs, no biases).
 SCHEMA = "basins.case/1"
+#: Version tag of the case file format of SPEC §11 (d-dimensional inputs, hidden and output bias).
+SCHEMA_2 = "basins.case/2"
 
 _VECTORS = ("x", "y", "v", "w")
 
 
 @dataclass(frozen=True)
 class Witness:
-    """A point of strictly lower loss than the case's point."""
+    """A point of strictly lower loss than the case's point (in the same parameter space).
+
+    ``w`` has the case's shape (m numbers, or m rows of D); ``c`` is the output
+    bias when the model has one.
+    """
 
     v: tuple[float, ...]
-    w: tuple[float, ...]
+    w: Any
     loss: float
+    c: float | None = None
 
 
 @dataclass(frozen=True)
@@ -87,9 +95,10 @@ class Case:
     ----------
     activation : Activation
     x, y : tuple of float
-        Inputs and targets, length N.
+        Inputs and targets, length N; for the model of SPEC §11, x is N rows of d numbers.
     v, w : tuple of float
-        Output and hidden weights of the point, length m.
+        Output and hidden weights of the point, length m; for the model of
+        SPEC §11, w is m rows of D numbers (a hidden bias is the last one).
     theorem : str
         The result the construction follows ("Proposition 4", ...).
     loss : float
@@ -100,6 +109,13 @@ class Case:
         What the construction chose and checked (a, M, conditions, margins...).
     verification, certificate : mapping or None
         Results of :func:`basins.verification.verify.verify_case` and of a certificate.
+    bias : bool
+        Whether each neuron has a bias (SPEC §11).
+    output_bias : float or None
+        The output bias c, or None when the model has none (SPEC §11).
+
+    A case with scalar x, w and neither bias is the paper's model and is written
+    as "basins.case/1"; any other as "basins.case/2".
     """
 
     activation: Activation
@@ -114,8 +130,18 @@ class Case:
     verification: Mapping[str, Any] | None = None
     certificate: Mapping[str, Any] | None = None
     name: str = ""
+    bias: bool = False
+    output_bias: float | None = None
 
     def __post_init__(self) -> None:
+        if _nested(self.x) or _nested(self.w) or self.bias or self.output_bias is not None:
+            object.__setattr__(self, "x", _rows(self.x))
+            object.__setattr__(self, "w", _rows(self.w))
+            for key in ("y", "v"):
+                object.__setattr__(self, key, tuple(float(e) for e in getattr(self, key)))
+            if self.witness is not None:
+                wit = self.witness
+                object.__setattr__(self, "witness", replace(wit, v=tuple(float(e) for e in wit.v), w=_rows(wit.w)))
         # plain JSON data in memory as on disk (numpy and tuples become lists), so that a round trip
         # through to_dict/from_dict is exact; non-finite floats stay floats here
         object.__setattr__(self, "details", _plain(self.details) if self.details is not None else {})
@@ -137,6 +163,31 @@ class Case:
         return len(self.w)
 
     @property
+    def d(self) -> int:
+        """The input dimension."""
+        return len(self.x[0]) if _nested(self.x) else 1
+
+    @property
+    def model(self) -> Model:
+        """The network's shape (:class:`basins.model.engine.Model`)."""
+        if not _nested(self.x):
+            return Model()
+        return Model(input_dim=self.d, hidden_bias=bool(self.bias), output_bias=self.output_bias is not None)
+
+    @property
+    def engine_kwargs(self) -> dict[str, Any]:
+        """``c`` and ``model`` for the engine's functions ({} for the paper's model)."""
+        model = self.model
+        return {} if model.scalar else {"c": self.output_bias, "model": model}
+
+    def theta(self) -> np.ndarray:
+        """θ = (v, w_1[1..D], …, w_m[1..D][, c]) as one float64 vector."""
+        parts = [np.asarray(self.v, dtype=float), np.asarray(self.w, dtype=float).ravel()]
+        if self.output_bias is not None:
+            parts.append(np.array([float(self.output_bias)]))
+        return np.concatenate(parts)
+
+    @property
     def N(self) -> int:
         return len(self.x)
 
@@ -150,6 +201,8 @@ class Case:
 
     # ------------------------------------------------------------- JSON --
     def to_dict(self) -> dict[str, Any]:
+        if not self.model.scalar:
+            return self._to_dict_2()
         d: dict[str, Any] = {
             "schema": SCHEMA,
             "name": self.name,
@@ -178,6 +231,34 @@ class Case:
         d["certificate"] = None if self.certificate is None else _jsonable(self.certificate)
         return d
 
+    def _to_dict_2(self) -> dict[str, Any]:
+        """The "basins.case/2" record (SPEC §11): x and w as rows, both biases, exact copies of every number."""
+        d: dict[str, Any] = {
+            "schema": SCHEMA_2, "name": self.name, "theorem": self.theorem, "activation": self.activation.text,
+            "activation_name": self.activation.name, "N": self.N, "m": self.m, "d": self.d,
+            "bias": bool(self.bias), "output_bias": _opt(self.output_bias),
+            "x": [[float(a) for a in row] for row in self.x], "y": [float(a) for a in self.y],
+            "v": [float(a) for a in self.v], "w": [[float(a) for a in row] for row in self.w],
+            "loss": float(self.loss),
+        }
+        wit = self.witness
+        d["witness"] = None if wit is None else {
+            "v": [float(a) for a in wit.v], "w": [[float(a) for a in row] for row in wit.w],
+            "c": _opt(wit.c), "loss": float(wit.loss)}
+        exact: dict[str, Any] = {
+            "x": [[float(a).hex() for a in row] for row in self.x], "y": [float(a).hex() for a in self.y],
+            "v": [float(a).hex() for a in self.v], "w": [[float(a).hex() for a in row] for row in self.w],
+            "output_bias": _opt_hex(self.output_bias), "loss": float(self.loss).hex()}
+        if wit is not None:
+            exact["witness"] = {"v": [float(a).hex() for a in wit.v],
+                                "w": [[float(a).hex() for a in row] for row in wit.w],
+                                "c": _opt_hex(wit.c), "loss": float(wit.loss).hex()}
+        d["exact"] = exact
+        d["details"] = _jsonable(self.details)
+        d["verification"] = None if self.verification is None else _jsonable(self.verification)
+        d["certificate"] = None if self.certificate is None else _jsonable(self.certificate)
+        return d
+
     def to_json(self, indent: int | None = 2) -> str:
         """The case as JSON text (schema :data:`SCHEMA`)."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
@@ -187,18 +268,15 @@ class Case:
         if not isinstance(d, Mapping):
             raise CaseFormatError(f"{source}: a case is a JSON object, not {type(d).__name__}")
         schema = d.get("schema")
+        if schema == SCHEMA_2:
+            return cls._from_dict_2(d, source)
         if schema != SCHEMA:
-            raise CaseFormatError(f"{source}: schema={schema!r} is not {SCHEMA!r}")
+            raise CaseFormatError(f"{source}: schema={schema!r} is not {SCHEMA!r} or {SCHEMA_2!r}")
         validate_record(d, "case", source=source)
         for key in ("activation", "theorem", "loss", *_VECTORS):
             if key not in d:
                 raise CaseFormatError(f"{source}: missing key {key!r}")
-        try:
-            act = Activation.from_text(d["activation"], argument=f"{source}: activation")
-        except ActivationError as exc:
-            raise CaseFormatError(str(exc)) from None
-        if d.get("activation_name"):
-            act = Activation(str(d["activation_name"]), act.expr, act.meta)
+        act = _read_activation(d, source)
         exact = d.get("exact") or {}
         if not isinstance(exact, Mapping):
             raise CaseFormatError(f"{source}: 'exact' must be an object")
@@ -239,6 +317,49 @@ class Case:
             details=details, verification=d.get("verification"),
             certificate=d.get("certificate"), name=str(d.get("name") or ""), **vec,
         )
+
+    @classmethod
+    def _from_dict_2(cls, d: Mapping[str, Any], source: str) -> "Case":
+        validate_record(d, "case2", source=source)
+        act = _read_activation(d, source)
+        exact = d.get("exact") or {}
+        x = _read_matrix(d["x"], exact.get("x"), f"{source}: x")
+        w = _read_matrix(d["w"], exact.get("w"), f"{source}: w")
+        y = _read_vector(d["y"], exact.get("y"), f"{source}: y")
+        v = _read_vector(d["v"], exact.get("v"), f"{source}: v")
+        bias = bool(d["bias"])
+        dd, D = len(x[0]), len(w[0])
+        n, m = len(x), len(w)
+        if any(len(row) != dd for row in x) or any(len(row) != D for row in w):
+            raise CaseFormatError(f"{source}: the rows of x (or of w) have different lengths")
+        if D != dd + int(bias):
+            raise CaseFormatError(f"{source}: w has rows of {D} numbers but d = {dd} and bias = {bias} "
+                                  f"need D = d{' + 1' if bias else ''} = {dd + int(bias)}")
+        if len(y) != n or len(v) != m:
+            raise CaseFormatError(f"{source}: lengths x={n}, y={len(y)}, v={len(v)}, w={m} are inconsistent")
+        for key, expected in (("N", n), ("m", m), ("d", dd)):
+            if key in d and d[key] != expected:
+                raise CaseFormatError(f"{source}: {key}={d[key]!r} but the data give {expected}")
+        c = _read_optional(d["output_bias"], exact.get("output_bias"), f"{source}: output_bias")
+        witness = None
+        if d.get("witness") is not None:
+            wd, wx = d["witness"], exact.get("witness") or {}
+            wv = _read_vector(wd["v"], wx.get("v"), f"{source}: witness.v")
+            ww = _read_matrix(wd["w"], wx.get("w"), f"{source}: witness.w")
+            wc = _read_optional(wd.get("c"), wx.get("c"), f"{source}: witness.c")
+            if len(wv) != m or len(ww) != m or any(len(row) != D for row in ww) or (wc is None) != (c is None):
+                raise CaseFormatError(f"{source}: the witness must lie in the same parameter space as the point "
+                                      f"(m = {m}, D = {D}, output bias {'present' if c is not None else 'absent'})")
+            witness = Witness(wv, ww, _read_scalar(wd["loss"], wx.get("loss"), f"{source}: witness.loss"), wc)
+        details = dict(d.get("details") or {})
+        if isinstance(details.get("conditions"), Mapping):
+            details["conditions"] = {k: {**q, "margin": _margin(q.get("margin"))} if isinstance(q, Mapping) else q
+                                     for k, q in details["conditions"].items()}
+        return cls(activation=act, theorem=str(d["theorem"]), loss=_read_scalar(d["loss"], exact.get("loss"),
+                                                                                f"{source}: loss"),
+                   witness=witness, details=details, verification=d.get("verification"),
+                   certificate=d.get("certificate"), name=str(d.get("name") or ""), x=x, y=y, v=v, w=w,
+                   bias=bias, output_bias=c)
 
     @classmethod
     def from_json(cls, text: str, *, source: str = "case") -> "Case":
@@ -361,6 +482,50 @@ def _read_vector(values: Any, exact: Any, where: str) -> tuple[float, ...]:
         raise CaseFormatError(f"{where}: exact values do not match the plain ones in length")
     ex = exact if exact is not None else [None] * len(values)
     return tuple(_read_scalar(a, e, f"{where}[{i}]") for i, (a, e) in enumerate(zip(values, ex)))
+
+
+def _read_activation(d: Mapping[str, Any], source: str) -> Activation:
+    try:
+        act = Activation.from_text(d["activation"], argument=f"{source}: activation")
+    except ActivationError as exc:
+        raise CaseFormatError(str(exc)) from None
+    if d.get("activation_name"):
+        act = Activation(str(d["activation_name"]), act.expr, act.meta)
+    return act
+
+
+def _read_matrix(rows: Any, exact: Any, where: str) -> tuple[tuple[float, ...], ...]:
+    if not isinstance(rows, list) or not rows:
+        raise CaseFormatError(f"{where} must be a non-empty list of rows of numbers")
+    if exact is not None and (not isinstance(exact, list) or len(exact) != len(rows)):
+        raise CaseFormatError(f"{where}: exact values do not match the plain ones in length")
+    ex = exact if exact is not None else [None] * len(rows)
+    return tuple(_read_vector(r, e, f"{where}[{i}]") for i, (r, e) in enumerate(zip(rows, ex)))
+
+
+def _read_optional(value: Any, exact: Any, where: str) -> float | None:
+    if value is None:
+        if exact is not None:
+            raise CaseFormatError(f"{where}: the plain value is null but the exact one is {_short_repr(exact)}")
+        return None
+    return _read_scalar(value, exact, where)
+
+
+def _nested(a: Any) -> bool:
+    return len(a) > 0 and isinstance(a[0], (list, tuple, np.ndarray))
+
+
+def _rows(a: Any) -> tuple[tuple[float, ...], ...]:
+    """Rows of floats (a flat sequence becomes rows of one number)."""
+    return tuple(tuple(float(e) for e in (r if isinstance(r, (list, tuple, np.ndarray)) else [r])) for r in a)
+
+
+def _opt(a: float | None) -> float | None:
+    return None if a is None else float(a)
+
+
+def _opt_hex(a: float | None) -> str | None:
+    return None if a is None else float(a).hex()
 
 
 def _margin(value: Any) -> Any:

@@ -39,11 +39,11 @@ MAX_JSON_DEPTH = 64
 MAX_JSON_INT_DIGITS = 400
 
 #: Schema tag of each record kind.
-SCHEMA_TAGS: dict[str, str] = {"case": "basins.case/1", "path": "basins.path/1", "sweep": "basins.sweep/1"}
+SCHEMA_TAGS: dict[str, str] = {"case": "basins.case/1", "case2": "basins.case/2", "path": "basins.path/1", "sweep": "basins.sweep/1"}
 
 #: Record kind -> the JSON Schema file in ``basins/io/schemas``.
 SCHEMA_FILES: dict[str, str] = {
-    "case": "case-1.json", "path": "path-1.json", "sweep": "sweep-1.json",
+    "case": "case-1.json", "case2": "case-2.json", "path": "path-1.json", "sweep": "sweep-1.json",
     "certificate": "certificate-1.json", "verification": "verification-1.json",
 }
 
