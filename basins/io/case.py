@@ -119,10 +119,10 @@ class Case:
     """
 
     activation: Activation
-    x: tuple[float, ...]
+    x: Any                  # tuple[float, ...], or N rows of d (SPEC §11)
     y: tuple[float, ...]
     v: tuple[float, ...]
-    w: tuple[float, ...]
+    w: Any                  # tuple[float, ...], or m rows of D (SPEC §11)
     theorem: str
     loss: float
     witness: Witness | None = None
@@ -280,7 +280,7 @@ class Case:
         exact = d.get("exact") or {}
         if not isinstance(exact, Mapping):
             raise CaseFormatError(f"{source}: 'exact' must be an object")
-        vec = {k: _read_vector(d[k], exact.get(k), f"{source}: {k}") for k in _VECTORS}
+        vec: dict[str, Any] = {k: _read_vector(d[k], exact.get(k), f"{source}: {k}") for k in _VECTORS}
         n, m = len(vec["x"]), len(vec["w"])
         if len(vec["y"]) != n or len(vec["v"]) != m or n == 0 or m == 0:
             raise CaseFormatError(
