@@ -1,6 +1,8 @@
 """The 1-hidden-layer scalar network of SPEC §0: output, loss, gradient, Hessian.
 
 Thin wrappers over :mod:`basins.model.engine` (float64 and mpmath contexts).
+Every function takes the engine's keywords ``c=`` and ``model=`` for the
+model of SPEC §11 (``**case.engine_kwargs``); without them it is the paper's.
 
 ŷ = Σ_i v_i σ(w_i x), E(v, w) = ||y − ŷ||² (no factor 1/2); parameters are
 ordered θ = (v_1..v_m, w_1..w_m).  Every function comes in float64 (numpy)
@@ -60,14 +62,14 @@ def _float(activation: Activation | str) -> engine.FloatContext:
     return engine.float_context(as_activation(activation))
 
 
-def output(activation: Activation | str, x: Any, v: Any, w: Any) -> np.ndarray:
+def output(activation: Activation | str, x: Any, v: Any, w: Any, **model: Any) -> np.ndarray:
     """ŷ = Σ_i v_i σ(w_i x), shape (N,)."""
-    return engine.output(_float(activation), x, v, w)
+    return engine.output(_float(activation), x, v, w, **model)
 
 
-def loss(activation: Activation | str, x: Any, y: Any, v: Any, w: Any) -> float:
+def loss(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, **model: Any) -> float:
     """E(v, w) = ||y − ŷ||²."""
-    return float(engine.loss(_float(activation), x, y, v, w))
+    return float(engine.loss(_float(activation), x, y, v, w, **model))
 
 
 def losses_batch(activation: Activation | str, x: Any, y: Any, V: Any, W: Any) -> np.ndarray:
@@ -88,19 +90,19 @@ def losses_batch(activation: Activation | str, x: Any, y: Any, V: Any, W: Any) -
     return out
 
 
-def jacobian(activation: Activation | str, x: Any, v: Any, w: Any) -> np.ndarray:
+def jacobian(activation: Activation | str, x: Any, v: Any, w: Any, **model: Any) -> np.ndarray:
     """J = [z_1..z_m, v_1 z′_1..v_m z′_m], shape (N, 2m)."""
-    return engine.jacobian(_float(activation), x, v, w)
+    return engine.jacobian(_float(activation), x, v, w, **model)
 
 
-def gradient(activation: Activation | str, x: Any, y: Any, v: Any, w: Any) -> np.ndarray:
+def gradient(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, **model: Any) -> np.ndarray:
     """∇E = 2 Jᵀ r, r = ŷ − y; shape (2m,)."""
-    return engine.gradient(_float(activation), x, y, v, w)
+    return engine.gradient(_float(activation), x, y, v, w, **model)
 
 
-def hessian(activation: Activation | str, x: Any, y: Any, v: Any, w: Any) -> np.ndarray:
+def hessian(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, **model: Any) -> np.ndarray:
     """∇²E = 2JᵀJ + 2[[0, diag(r·z′_i)], [diag(r·z′_i), diag(v_i r·z″_i)]]; shape (2m, 2m)."""
-    return engine.hessian(_float(activation), x, y, v, w)
+    return engine.hessian(_float(activation), x, y, v, w, **model)
 
 
 # ---------------------------------------------------------------- mpmath --
@@ -112,19 +114,22 @@ def features_mp(activation: Activation | str, x: Any, w: Any) -> tuple[list, lis
     return F.z, F.z1, F.z2
 
 
-def loss_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50) -> Any:
+def loss_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50,
+            **model: Any) -> Any:
     """E at ``dps`` digits (inputs are taken exactly: floats are converted without rounding)."""
     with mpmath.workdps(dps):
-        return engine.loss(engine.MpmathContext(as_activation(activation)), x, y, v, w)
+        return engine.loss(engine.MpmathContext(as_activation(activation)), x, y, v, w, **model)
 
 
-def gradient_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50) -> list:
+def gradient_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50,
+                **model: Any) -> list:
     """∇E at ``dps`` digits, as a list of 2m mpf."""
     with mpmath.workdps(dps):
-        return engine.gradient(engine.MpmathContext(as_activation(activation)), x, y, v, w)
+        return engine.gradient(engine.MpmathContext(as_activation(activation)), x, y, v, w, **model)
 
 
-def hessian_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50) -> mpmath.matrix:
+def hessian_mp(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dps: int = 50,
+               **model: Any) -> mpmath.matrix:
     """The closed-form Hessian at ``dps`` digits, as an mpmath matrix (2m × 2m)."""
     with mpmath.workdps(dps):
-        return engine.hessian(engine.MpmathContext(as_activation(activation)), x, y, v, w)
+        return engine.hessian(engine.MpmathContext(as_activation(activation)), x, y, v, w, **model)

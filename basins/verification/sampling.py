@@ -412,3 +412,82 @@ def _finite(name: str, value: Any, ndim: int) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise InvalidArgument(f"{name} has a NaN or infinite entry")
     return arr
+
+
+def delta_losses_model(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, dtheta: Any, *,
+                       c: Any = None, model: engine.Model = engine.SCALAR) -> np.ndarray:
+    """ΔE = E(θ + δ) − E(θ) for K perturbations δ of any model (SPEC §11), without cancellation.
+
+    θ = (v, w_1[1..D], …, w_m[1..D][, c]) and ``dtheta`` is (K, n_params).  With
+    u_i = X̃ w_i, h_i = X̃ δw_i and R_i = σ(u_i + h_i) − σ(u_i) − σ′(u_i) h_i (the
+    second-order remainder: a Taylor polynomial where it is exact to rounding,
+    see :func:`taylor_steps`, the direct difference elsewhere),
+
+        Δ = Σ_i δv_i z_i + (v_i + δv_i)(σ′_i∘h_i + R_i) + δc,
+        r·Δ = δv·(Zr) + Σ_i (v_i + δv_i) g_i·δw_i + Σ_i (v_i + δv_i) R_i·r + δc Σr,
+
+    with g_i = X̃ᵀ(σ′_i∘r), Zr and Σr formed once: the first-order part of r·Δ
+    (½∇E·δ ≈ 0 at a critical point) is never summed over samples.  The paper's
+    model has its own faster kernel, :func:`delta_losses`.  *Verified
+    numerically*, like that kernel: these are floating-point values.
+
+    Examples
+    --------
+    A change of the output bias alone, δc, moves every output by δc: ΔE = 2δc Σr + N δc².
+
+    >>> import numpy as np
+    >>> from basins.model import engine
+    >>> model = engine.Model(input_dim=2, hidden_bias=True, output_bias=True)
+    >>> X = np.array([[0.5, 1.0], [1.5, -0.5], [-1.0, 2.0]]); y = np.array([1.0, 0.0, -1.0])
+    >>> v, w, c = np.array([1.0]), np.array([[0.5, -0.25, 0.1]]), 0.3
+    >>> r = engine.residual(engine.float_context(__import__("basins").activations.as_activation("tanh")),
+    ...                     X, y, v, w, c=c, model=model)
+    >>> dE = delta_losses_model("tanh", X, y, v, w, [[0, 0, 0, 0, 1e-3]], c=c, model=model)[0]
+    >>> bool(abs(dE - (2e-3 * r.sum() + 3e-6)) < 1e-15)
+    True
+    """
+    act = as_activation(activation)
+    if model.scalar:
+        dtheta = _finite("dtheta", dtheta, 2)
+        m = np.asarray(w, dtype=float).size
+        return delta_losses(act, x, y, v, w, dtheta[:, :m], dtheta[:, m:])
+    model.check()
+    ctx = engine.float_context(act)
+    X = ctx.rows(_finite("x", x, 2) if np.ndim(x) == 2 else _finite("x", x, 1), model)
+    yv = _finite("y", y, 1)
+    v = _finite("v", v, 1)
+    m, D, N = v.size, model.D, X.shape[0]
+    W = ctx.weights(_finite("w", w, 2) if np.ndim(w) == 2 else _finite("w", w, 1), model)
+    d = _finite("dtheta", dtheta, 2)
+    n = model.n_params(m)
+    if W.shape[0] != m or yv.size != N or d.shape[1] != n:
+        raise InvalidArgument(f"shapes do not match the model: v has {v.size} entries, w {W.shape}, y {yv.size}, "
+                              f"x {X.shape}, dtheta {d.shape} (θ has {n} entries)")
+    u = W @ X.T                                                        # (m, N)
+    order = max(_orders(act))
+    coef = _coefficients(act, u, np.ones_like(u), order + _EXTRA)      # σ^(p)(u)/p!, (order + 3, m, N)
+    z, s1 = coef[0], coef[1]
+    tau = np.minimum(_steps(coef, order), _reach(act, u, np.ones_like(u)))
+    r = engine.residual(ctx, X[:, :model.input_dim], yv, v, W, c=c, model=model)
+    zr, g, rsum = z @ r, (s1 * r) @ X, r.sum()                        # (m,), (m, D), scalar
+    f = act.numpy(0)
+    out = np.empty(d.shape[0])
+    step = max(1, CHUNK_ELEMENTS // max(1, m * N))
+    for a in range(0, d.shape[0], step):
+        blk = d[a:a + step]
+        k = blk.shape[0]
+        dv, dW = blk[:, :m], blk[:, m:m + m * D].reshape(k, m, D)
+        dc = blk[:, -1] if model.output_bias else np.zeros(k)
+        h = np.einsum("kmd,nd->kmn", dW, X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            R = f(u + h) - z - s1 * h                                  # direct remainder
+            taylor = np.abs(h) <= tau
+            acc = np.zeros_like(h)
+            for p in range(order, 1, -1):
+                acc = (acc + coef[p]) * h
+            R = np.where(taylor, acc * h, R)
+        base = v + dv                                                  # (k, m)
+        delta = dv @ z + np.einsum("km,kmn->kn", base, s1 * h + R) + dc[:, None]
+        rdelta = dv @ zr + np.einsum("km,kmd,md->k", base, dW, g) + np.einsum("km,kmn,n->k", base, R, r) + dc * rsum
+        out[a:a + step] = engine.delta_loss(np.einsum("kn,kn->k", delta, delta), rdelta)
+    return out

@@ -15,7 +15,7 @@ from basins.errors import CaseFormatError
 from basins.io.case import Case
 from basins.io.records import validate_record
 from basins.model.network import loss_mp, output
-from basins.verification.sampling import delta_losses
+from basins.verification.sampling import delta_losses, delta_losses_model
 
 __all__ = ["Check", "Verification", "VERIFIED", "FAILED", "loss_check", "witness_check", "directions",
            "sampling_check", "mp_str"]
@@ -102,22 +102,28 @@ def witness_check(case: Case, E: Any, dps: int, figures: dict[str, Any], *, larg
         return Check("witness", False, None, "the case has no witness of lower loss")
     act = case.activation
     x, y, _, _ = case.arrays()
+    kw = {} if case.model.scalar else {"c": case.witness.c, "model": case.model}
     if large:
-        rw = output(act, x, case.witness.v, case.witness.w) - y
+        rw = output(act, x, case.witness.v, case.witness.w, **kw) - y
         Ew = mpmath.mpf(math.fsum(rw * rw))
     else:
-        Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps)
+        Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps, **kw)
     figures["witness loss"] = mp_str(Ew)
     return Check("witness", bool(Ew < E), float(Ew),
                  f"E(witness) = {mp_str(Ew, 12)} < E = {mp_str(E, 12)}" if Ew < E else
                  f"E(witness) = {mp_str(Ew, 12)} is not below E = {mp_str(E, 12)}")
 
 
-def directions(samples: int, m: int, seed: int, extra: np.ndarray | None = None) -> np.ndarray:
-    """Unit directions in θ-space, shape (samples + 4m [+ 2·len(extra)], 2m): seeded random, ±axes, ±extra."""
+def directions(samples: int, m: int, seed: int, extra: np.ndarray | None = None, *, n: int | None = None
+               ) -> np.ndarray:
+    """Unit directions in θ-space, shape (samples + 2n [+ 2·len(extra)], n): seeded random, ±axes, ±extra.
+
+    n is the number of parameters, 2m for the paper's model (the default).
+    """
     rng = np.random.default_rng(seed)
-    eye = np.eye(2 * m)
-    parts = [rng.standard_normal((samples, 2 * m)), eye, -eye]
+    n = 2 * m if n is None else n
+    eye = np.eye(n)
+    parts = [rng.standard_normal((samples, n)), eye, -eye]
     if extra is not None and len(extra):
         parts += [extra, -extra]
     dirs = np.vstack(parts)
@@ -128,12 +134,15 @@ def sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures
                     progress: Callable[[int, int], None] | None, *, kinds: str) -> Check:
     """ΔE > 0 along every direction at every radius (cancellation-free kernel); figures per radius."""
     x, y, v, w = case.arrays()
-    m = w.size
+    m = v.size
     per_radius = []
     all_positive = True
     for rad in radii:
         d = rad * dirs
-        de = delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:])
+        if case.model.scalar:
+            de = delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:])
+        else:
+            de = delta_losses_model(case.activation, x, y, v, w, d, **case.engine_kwargs)
         positive = bool(np.all(de > 0))
         all_positive &= positive
         per_radius.append({"radius": float(rad), "min dE/r^2": float(np.min(de / rad**2)),

@@ -31,11 +31,11 @@ _MP_EIG_MAX = 40
 _MP_WORK_MAX = 250_000
 
 
-def _float64_derivatives(act: Any, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.ndarray
+def _float64_derivatives(act: Any, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.ndarray, **model: Any
                          ) -> tuple[Any, np.ndarray, np.ndarray]:
     """E (correctly rounded sum of the float64 residuals²), ∇E and ∇²E in float64, for large m²N."""
-    r = output(act, x, v, w) - y
-    return mpmath.mpf(math.fsum(r * r)), gradient(act, x, y, v, w), hessian(act, x, y, v, w)
+    r = output(act, x, v, w, **model) - y
+    return mpmath.mpf(math.fsum(r * r)), gradient(act, x, y, v, w, **model), hessian(act, x, y, v, w, **model)
 
 
 def _spectrum(H: Any, dps: int) -> tuple[float, float, str]:
@@ -83,27 +83,28 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     if dps < 20:
         raise InvalidArgument(f"dps={dps!r} must be at least 20")
     from basins.verification.pieces import on_nonsmooth_point, verify_pieces_case
-    if on_nonsmooth_point(case):  # E is not differentiable there (Theorem 7): exact pieces, no Hessian
+    if case.model.scalar and on_nonsmooth_point(case):  # E is not differentiable there (Theorem 7): exact pieces, no Hessian
         return verify_pieces_case(case, radii=radii, samples=samples, dps=dps, seed=seed, progress=progress)
     act = case.activation
     x, y, v, w = case.arrays()
-    m = w.size
-    theta = np.concatenate([v, w])
+    m = v.size
+    kw = case.engine_kwargs            # c and the model of SPEC §11 ({} for the paper's)
+    theta = case.theta()
     checks: list[Check] = []
     figures: dict[str, Any] = {"dps": dps, "radii": list(map(float, radii)), "samples": samples, "seed": seed}
 
-    large = m * m * x.size > _MP_WORK_MAX
+    large = theta.size * theta.size * y.size > 4 * _MP_WORK_MAX
     prec = f"{dps} digits" if not large else f"float64 (m²N > {_MP_WORK_MAX:.0e})"
     figures["precision"] = prec
     g: Any
     H: Any
     with mpmath.workdps(dps):
         if large:
-            E, g, H = _float64_derivatives(act, x, y, v, w)
+            E, g, H = _float64_derivatives(act, x, y, v, w, **kw)
         else:
-            E = loss_mp(act, x, y, v, w, dps)
-            g = gradient_mp(act, x, y, v, w, dps)
-            H = hessian_mp(act, x, y, v, w, dps)
+            E = loss_mp(act, x, y, v, w, dps, **kw)
+            g = gradient_mp(act, x, y, v, w, dps, **kw)
+            H = hessian_mp(act, x, y, v, w, dps, **kw)
         gnorm = mpmath.sqrt(mpmath.fsum(gi * gi for gi in g))
         figures["loss"] = mp_str(E)
         figures["gradient norm"] = float(gnorm)
@@ -128,9 +129,9 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
                             f"(a critical point this close; bound 1e-8·(1+|θ|) = {1e-8 * scale:.3g})"))
         checks.append(witness_check(case, E, dps, figures, large=large))
 
-    evecs = np.linalg.eigh(hessian(act, x, y, v, w))[1]
-    soft = evecs[:, : min(3, 2 * m)].T
-    check = sampling_check(case, directions(samples, m, seed, soft), radii, figures, progress,
+    evecs = np.linalg.eigh(hessian(act, x, y, v, w, **kw))[1]
+    soft = evecs[:, : min(3, theta.size)].T
+    check = sampling_check(case, directions(samples, m, seed, soft, n=theta.size), radii, figures, progress,
                             kinds="random, ±axes, ±3 softest")
     figures["half smallest eigenvalue"] = lam_min / 2
     checks.append(Check(check.name, check.passed, check.value, f"{check.detail} (λ_min/2 = {lam_min / 2:.6g})"))
