@@ -125,8 +125,13 @@ def proof_inputs(case: Any) -> tuple[Any, str]:
     if len(wit.v) != m or len(wit.w) != m:
         return fresh, (f"the witness has {len(wit.v)} neurons (v) and {len(wit.w)} (w), but the point has m = {m}: "
                        "it lies in another parameter space")
-    for name, vals in (("x", case.x), ("y", case.y), ("v", case.v), ("w", case.w),
-                       ("witness.v", wit.v), ("witness.w", wit.w)):
+    shape = _model_shape_problem(case)
+    if shape:
+        return fresh, shape
+    for name, vals in (("x", _entries(case.x)), ("y", case.y), ("v", case.v), ("w", _entries(case.w)),
+                       ("witness.v", wit.v), ("witness.w", _entries(wit.w)),
+                       ("output_bias", [] if case.output_bias is None else [case.output_bias]),
+                       ("witness.c", [] if getattr(wit, "c", None) is None else [wit.c])):
         try:
             bad = [i for i, a in enumerate(vals) if not math.isfinite(float(a))]
         except (TypeError, ValueError):
@@ -134,3 +139,32 @@ def proof_inputs(case: Any) -> tuple[Any, str]:
         if bad:
             return fresh, f"{name}[{bad[0]}] = {vals[bad[0]]!r} is not finite"
     return fresh, ""
+
+
+def _entries(a: Any) -> list:
+    """The numbers of a vector, or of a matrix row by row."""
+    return [e for row in a for e in (row if isinstance(row, (list, tuple)) else [row])]
+
+
+def _model_shape_problem(case: Any) -> str:
+    """For the model of SPEC §11: rows of x of one length d, rows of w (and of the witness's w) of D =
+    d (+1 with a hidden bias), and an output bias at the witness exactly when the point has one."""
+    nested = [isinstance(a[0], (list, tuple)) for a in (case.x, case.w, case.witness.w)]
+    if not any(nested) and not case.bias and case.output_bias is None:
+        return "" if getattr(case.witness, "c", None) is None else (
+            "the witness has an output bias c but the point's model has none: it lies in another parameter space")
+    if not all(nested):
+        return "x, w and the witness's w must all be rows (SPEC §11) when any of them is"
+    d = len(case.x[0])
+    D = d + int(bool(case.bias))
+    if any(len(r) != d for r in case.x):
+        return "the rows of x have different lengths"
+    for name, rows in (("w", case.w), ("witness.w", case.witness.w)):
+        if any(len(r) != D for r in rows):
+            return (f"{name} has a row of {min(len(r) for r in rows)}..{max(len(r) for r in rows)} numbers; "
+                    f"the model needs D = {D} (d = {d}{' + 1 for the hidden bias' if case.bias else ''}): "
+                    "it lies in another parameter space")
+    if (case.output_bias is None) != (getattr(case.witness, "c", None) is None):
+        return ("the witness and the point disagree on the output bias (present at one, absent at the other): "
+                "they lie in different parameter spaces")
+    return ""

@@ -88,3 +88,24 @@ def test_explain_smooth_activation_names_the_construction():
     res = CliRunner().invoke(main, ["explain", "--activation", "softplus", "--json"], catch_exceptions=False)
     data = json.loads(res.output)
     assert data["key"] == "6" and "flat path" not in data
+
+
+def test_flat_path_on_the_general_model_keeps_the_loss_exactly():
+    """SPEC §11: (M·v, w/M) with c fixed is flat for homogeneous σ in any d, with a hidden bias.
+    The loss is recomputed here by hand at 60 digits (leaky ReLU with slope 1/100)."""
+    import mpmath
+
+    from basins.constructions.theorem5 import flat_path
+
+    X = [[1.0, -2.0, 0.5], [0.25, 3.0, -1.0], [-1.5, 0.5, 2.0], [2.0, 1.0, 1.0]]
+    y = [0.5, -1.0, 2.0, 0.0]
+    v, w, c = [1.5, -0.5], [[0.5, -1.0, 0.25, 0.75], [-0.3, 0.2, 1.1, -0.4]], 0.125
+    path = flat_path("leaky_relu", X, y, v, w, bias=True, output_bias=c, scales=(1.0, 8.0, 1e6))
+    assert path.max_loss_change < 1e-40 and path.norms[-1] > 1e5
+    with mpmath.workdps(60):
+        def sigma(t):
+            return t if t >= 0 else t / 100
+        E = mpmath.fsum((mpmath.fsum(v[i] * sigma(mpmath.fsum(mpmath.mpf(w[i][k]) * ([*X[n], 1][k]) for k in range(4)))
+                                     for i in range(2)) + c - y[n]) ** 2 for n in range(4))
+        assert abs(mpmath.mpf(path.losses[1]) - E) < mpmath.mpf(10) ** -18
+    assert path.to_dict()["bias"] is True and "c fixed" in path.kind

@@ -108,10 +108,19 @@ def exact_inputs(case: Case, activation: Any = None) -> dict[str, Any]:
                          "labels": {"name": str(case.name), "theorem": str(case.theorem),
                                     "activation_name": str(case.activation.name)}}
     for k in ("x", "y", "v", "w"):
-        d[k] = [float(a).hex() for a in getattr(case, k)]
-    d["witness"] = None if case.witness is None else {
-        "v": [float(a).hex() for a in case.witness.v], "w": [float(a).hex() for a in case.witness.w]}
+        d[k] = _hex(getattr(case, k))
+    d["witness"] = None if case.witness is None else {"v": _hex(case.witness.v), "w": _hex(case.witness.w)}
+    if not case.model.scalar:                      # SPEC §11: the model is part of what was proved
+        d["bias"] = bool(case.bias)
+        d["output_bias"] = None if case.output_bias is None else float(case.output_bias).hex()
+        if case.witness is not None:
+            d["witness"]["c"] = None if case.witness.c is None else float(case.witness.c).hex()
     return d
+
+
+def _hex(values: Any) -> list:
+    """float.hex of a vector, or of a matrix row by row."""
+    return [_hex(a) if isinstance(a, (list, tuple)) else float(a).hex() for a in values]
 
 
 def arb_bounds(b: Any) -> tuple[Fraction, Fraction]:

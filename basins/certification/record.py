@@ -43,7 +43,8 @@ import sympy as sp
 
 from basins.errors import BasinsError, NotApplicable
 
-__all__ = ["CERTIFIED_FIELDS", "NOT_CERTIFIED", "check_record", "normalise_record", "theorem_hypotheses"]
+__all__ = ["CERTIFIED_FIELDS", "NOT_CERTIFIED", "GENERAL_THEOREM", "check_record", "normalise_record",
+           "theorem_hypotheses"]
 
 #: The fields of a certified case that ``verify --rigorous`` checks.
 CERTIFIED_FIELDS = ("activation", "activation_name", "x", "y", "v", "w", "loss", "witness.v", "witness.w",
@@ -108,6 +109,9 @@ def theorem_hypotheses(case: Any, act: Any) -> tuple[bool, str]:
 
     theorem = case.theorem
     m, n = len(case.w), len(case.x)
+    model = case.model
+    if not model.scalar or theorem == GENERAL_THEOREM:
+        return _general_hypotheses(case, act, theorem, model, m, n)
     try:
         if theorem == "Theorem 7":
             from basins.constructions.theorem7 import activation_shape, check_data
@@ -145,6 +149,33 @@ def theorem_hypotheses(case: Any, act: Any) -> tuple[bool, str]:
                    "Theorem 6, Theorem 7)")
 
 
+#: The label of the generalized Proposition 4 (SPEC §11: d-dimensional inputs, hidden and output bias).
+GENERAL_THEOREM = "Proposition 4 (SPEC §11)"
+
+
+def _general_hypotheses(case: Any, act: Any, theorem: str, model: Any, m: int, n: int) -> tuple[bool, str]:
+    """The hypotheses of the generalized Proposition 4 that are not part of the certificate's proof."""
+    if theorem != GENERAL_THEOREM:
+        return False, (f"{theorem!r} is a statement about scalar inputs without biases (d = 1); this case has "
+                       f"d = {model.input_dim}, hidden bias {model.hidden_bias}, output bias {model.output_bias}: "
+                       f"its result is {GENERAL_THEOREM!r}")
+    if model.scalar:
+        return False, f"{GENERAL_THEOREM!r} labels cases with d > 1 or a bias; this one is the paper's model"
+    try:
+        from basins.constructions.theorem5 import refuse_if_homogeneous
+
+        refuse_if_homogeneous(act)
+    except BasinsError as exc:
+        return False, str(exc)
+    if act.piecewise_linear is not None:
+        return False, "σ is piecewise linear: σ″ = 0, so no A_i(a) is definite (condition 2 of SPEC §11)"
+    dim_s = m * (model.D + 1) + int(model.output_bias)
+    if n <= dim_s:
+        return False, f"N = {n} ≤ dim S = m(D + 1){' + 1' if model.output_bias else ''} = {dim_s}: a ⟂ S needs N > dim S"
+    return True, (f"σ not positively homogeneous nor piecewise linear; N = {n} > dim S = {dim_s}; σ ∈ C² near θ* "
+                  "and the conclusion (a strict local minimum, a point of lower loss) are proved by the certificate")
+
+
 def check_record(case: Any, act: Any, enclosures: Mapping[str, tuple[Fraction, Fraction]]
                  ) -> list[tuple[str, bool, str]]:
     """Check every field of the certified record of ``case`` against the proof; (field, ok, detail) each."""
@@ -163,14 +194,21 @@ def check_record(case: Any, act: Any, enclosures: Mapping[str, tuple[Fraction, F
     return out
 
 
+def _flat(a: Any) -> list:
+    """Entries of a vector, or of a matrix row by row (x and w of SPEC §11)."""
+    if not isinstance(a, (list, tuple)):
+        return [a]
+    return [e for row in a for e in (_flat(row) if isinstance(row, (list, tuple)) else [row])]
+
+
 def _exact_check(case: Any, exact: Any) -> tuple[str, bool, str]:
     if not isinstance(exact, Mapping):
         return "details.exact", False, "is not an object"
     for key in ("x", "y", "v", "w"):
         if key not in exact:
             continue
-        vals = exact[key]
-        stored = getattr(case, key)
+        vals = _flat(exact[key])
+        stored = _flat(getattr(case, key))
         try:
             qs = [Fraction(str(a)) for a in vals]
         except (TypeError, ValueError, ZeroDivisionError):
