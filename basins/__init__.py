@@ -6,8 +6,8 @@ the ball-arithmetic certificates (``certify_case``), the :class:`Case` with
 its JSON form, the activations (``as_activation``), Property PT paths
 (``decreasing_path``), value-of-minima oracles (``case_value_identity``) and
 the test oracles for other code (``basins.oracles.checks``, ``basins.oracles.testing``).
-Names outside the core are imported on first use, so ``import basins`` stays
-light.
+Every name is imported on first use, so ``import basins`` is instant (and the
+``basins`` command can answer Ctrl-C from its first moment).
 
 The subpackages follow the paper: ``activations`` (σ), ``model`` (the
 networks), ``constructions`` (Proposition 4, Theorems 4–7), ``verification``
@@ -27,23 +27,16 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-from basins.activations import Activation, as_activation, parse_expression, registry_names  # noqa: E402
-from basins.io.case import Case, Witness, load_case  # noqa: E402
-from basins.errors import (  # noqa: E402
-    ActivationError,
-    BasinsError,
-    CaseFormatError,
-    HypothesisFailed,
-    InvalidArgument,
-    NotApplicable,
-    VerificationFailed,
-)
-from basins.constructions.prop4 import construct_prop4  # noqa: E402
-from basins.constructions.choose import CONSTRUCTIONS, choose, construct  # noqa: E402
-from basins.verification.verify import Verification, verify_case  # noqa: E402
-
 # name -> module, imported on first access (PEP 562)
 _LAZY = {
+    "Activation": "activations", "as_activation": "activations", "parse_expression": "activations",
+    "registry_names": "activations",
+    "Case": "io.case", "Witness": "io.case", "load_case": "io.case",
+    "ActivationError": "errors", "BasinsError": "errors", "CaseFormatError": "errors", "HypothesisFailed": "errors",
+    "InvalidArgument": "errors", "NotApplicable": "errors", "VerificationFailed": "errors",
+    "construct_prop4": "constructions.prop4",
+    "CONSTRUCTIONS": "constructions.choose", "choose": "constructions.choose", "construct": "constructions.choose",
+    "Verification": "verification.verify", "verify_case": "verification.verify",
     "construct_theorem4": "constructions.theorem4", "design_activation": "constructions.theorem4",
     "flat_path": "constructions.theorem5",
     "construct_theorem6": "constructions.theorem6",
@@ -72,10 +65,5 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [  # noqa: PLE0604 - the lazy names are strings, spread from _LAZY
     "__version__",
-    "Activation", "as_activation", "parse_expression", "registry_names",
-    "Case", "Witness", "load_case",
-    "BasinsError", "InvalidArgument", "ActivationError", "NotApplicable", "HypothesisFailed",
-    "CaseFormatError", "VerificationFailed",
-    "construct", "choose", "CONSTRUCTIONS", "construct_prop4", "verify_case", "Verification",
     *sorted(_LAZY),
 ]

@@ -1,6 +1,6 @@
 """``python -m basins``: the command line."""
 
-from basins.cli import main
+from basins.entry import main
 
 if __name__ == "__main__":
     main()

@@ -193,6 +193,22 @@ def test_signal_ends_a_sweep_and_its_workers(tmp_path, sig):
         pytest.fail("worker processes outlived the sweep")
 
 
+def test_ctrl_c_while_the_libraries_load_is_one_line():
+    """The signal arrives during the command's first second, while sympy and numpy are imported."""
+    cmd = [sys.executable, "-m", "basins", "construct", "--activation", "swish"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # pragma: no cover
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
 # -------------------------------------------------------------- 6. strings from files escaped --
 
 def test_strings_from_files_cannot_forge_output(run, tmp_path):
