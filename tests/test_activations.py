@@ -175,3 +175,26 @@ def test_parser_either_parses_or_raises_activation_error(text):
     except ActivationError:
         return
     assert isinstance(expr, sp.Expr) and expr.free_symbols <= {T}
+
+
+@pytest.mark.parametrize("text", ["+".join(f"Abs(t-{i})" for i in range(60)),
+                                  "*".join(f"Max(0,t-{i})" for i in range(40)),
+                                  "Max(0, t)*Max(0, t-1)*Max(0, t-2)*Max(0, t-3)*Max(0, t-4)*Max(0, t-5)*Max(0, t-6)"])
+def test_expressions_whose_folding_explodes_are_refused_at_parse(text):
+    """sympy's piecewise_fold multiplies the pieces (2^12 pieces: half a minute; 2^60: never): refused at once."""
+    import time
+
+    from basins.activations import parse_expression
+    from basins.errors import ActivationError
+
+    t0 = time.monotonic()
+    with pytest.raises(ActivationError, match=r"non-smooth parts .* the limit is 32"):
+        parse_expression(text)
+    assert time.monotonic() - t0 < 10
+
+
+def test_a_few_kinks_still_parse_and_fold():
+    from basins.activations import as_activation
+
+    act = as_activation("Max(0, t) + Abs(t - 1) + Abs(t + 1)/2")
+    assert act.breakpoints and act.derivative(1).has(__import__("sympy").Piecewise)

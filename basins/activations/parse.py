@@ -19,7 +19,7 @@ import sympy as sp
 from basins.errors import ActivationError
 
 __all__ = ["T", "REGISTRY", "PARAMETRISED", "parse_expression", "registry_names", "real_expression_problem",
-           "shorten"]
+           "folding_cost_problem", "shorten"]
 
 T = sp.Symbol("t", real=True)
 
@@ -83,6 +83,10 @@ MAX_DIGITS = 400
 #: Every constant of the final expression lies in the float64 range (σ is evaluated in float64).
 FLOAT_MAX = float(np.finfo(float).max)
 _MAX_NUMERIC_EXPONENT = 100
+#: Folding the non-smooth parts (Abs, Max, Min, Heaviside, sign, Piecewise) into one Piecewise costs about
+#: the product of their piece counts (sympy's piecewise_fold): 2^6 pieces take seconds, 2^12 minutes, 2^60
+#: never ends.  Beyond the largest part (alone it folds at once), the product may be at most this.
+MAX_FOLDED_PIECES = 32
 _DIGITS_BITS = int(MAX_DIGITS * math.log2(10)) + 1
 
 
@@ -141,7 +145,42 @@ def parse_expression(text: str, *, argument: str = "activation") -> sp.Expr:
     extra = expr.free_symbols - {T}
     if extra:
         raise ActivationError(f"{argument}={shorten(text)!r} has unknown symbols {sorted(map(str, extra))}; only t is allowed")
+    problem = folding_cost_problem(expr)
+    if problem:
+        raise ActivationError(f"{argument}={shorten(text)!r}: {problem}")
     return expr
+
+
+def folding_cost_problem(expr: sp.Expr) -> str:
+    """Why folding the non-smooth parts of ``expr`` into one Piecewise would not end in time ("" if it would).
+
+    The pieces of every Abs, Max, Min, Heaviside, sign and Piecewise multiply when sympy folds them; the
+    product over all parts but the largest is bounded by :data:`MAX_FOLDED_PIECES`.
+
+    Examples
+    --------
+    >>> folding_cost_problem(parse_expression("Max(0, t) + Abs(t - 1)"))
+    ''
+    >>> folding_cost_problem(sp.Add(*[sp.Abs(T - i) for i in range(8)]))[:61]
+    '8 non-smooth parts (Abs, Max, Min, Heaviside, sign, Piecewise'
+    """
+    counts = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Abs, sp.Heaviside)):
+            counts.append(2)
+        elif isinstance(node, sp.sign):
+            counts.append(3)
+        elif isinstance(node, (sp.Max, sp.Min, sp.Piecewise)):
+            counts.append(len(node.args))
+    if len(counts) < 2:
+        return ""
+    product = math.prod(sorted(counts)[:-1])
+    if product <= MAX_FOLDED_PIECES:
+        return ""
+    return (f"{len(counts)} non-smooth parts (Abs, Max, Min, Heaviside, sign, Piecewise) whose pieces multiply to "
+            f"{product} (beyond the largest part) when folded into one piecewise expression; the limit is "
+            f"{MAX_FOLDED_PIECES} (the cost of folding grows with that product: minutes at 4096). Write σ as one "
+            "Piecewise instead")
 
 
 def shorten(text: str, n: int = 80) -> str:
