@@ -1,12 +1,22 @@
 """An independent second verifier of certificates (mpmath intervals, exact rationals).
 
+The network is the model of SPEC §11, ŷ_n = Σ_i v_i σ(w_i · x̃_n) (+ c) with x_n ∈ R^d,
+x̃_n = (x_n, 1) with a hidden bias, θ = (v_1..v_m, w_1[1..D], …, w_m[1..D][, c]); the paper's model
+(d = 1, no biases) is the case D = 1 without c and is computed by the same operations as before.
+Its shapes are read here (:func:`_shape`), not from :mod:`basins.model.engine`: every row length, and a
+witness in the same parameter space (same m, same D, an output bias iff the point has one).
+
 Smooth σ — a proof by a different method than :mod:`basins.certification.smooth`:
 
 * σ, σ′, σ″, σ‴ come from this verifier's own forward-mode differentiation of
   the sympy expression ``act.expr`` (:mod:`basins.certification.second_ad`:
   Taylor jets in ``mpmath.iv`` intervals); ``act.derivative``, ``sympy.diff``
   and the ball evaluators of :mod:`basins.activations` are not used.
-* C² on every pre-activation interval of a box is decided before the box is
+* Derivatives of E written out again in intervals: pre-activations u_in = w_i · x̃_n, Jacobian columns
+  σ(u_i), v_i x̃_{:,k} σ′(u_i) and 1 (for c); ∇²E = 2JᵀJ + 2 Σ_n r_n ∇²ŷ_n with (v_i, w_ik) entries
+  r·(x̃_{:,k} σ′_i) and (w_i, w_i) blocks v_i Σ_n r_n σ″(u_in) x̃_n x̃_nᵀ; ∂³E from the third derivatives
+  of ŷ (all inside one neuron: (v_i, w_ik, w_il) and (w_ik, w_il, w_ip)).
+* C² on every pre-activation interval w_i · x̃_n of a box is decided before the box is
   used (:class:`~basins.certification.second_ad.Smoothness`: switches in
   intervals, junctions exactly from exact jets).
 * Critical point: the Newton–Kantorovich theorem in the ∞-norm around a
@@ -26,10 +36,12 @@ Smooth σ — a proof by a different method than :mod:`basins.certification.smoo
   R₀·2^6, R₀·2^12, R₀·2^20, all ≤ (1 + |θ|∞)·2^-18.
 * Witness: E(witness) < min E over c ± t*, in intervals.
 
-Piecewise-linear σ: :mod:`basins.certification.second_pl` (exact rationals).
+Piecewise-linear σ: :mod:`basins.certification.second_pl` (exact rationals; the paper's model only —
+Theorem 7 is a statement about d = 1 without biases, other cases are refused at "inputs").
 
 What it still shares with the first verifier: the input validation
-:func:`basins.validate.proof_inputs` (which also re-parses the activation),
+:func:`basins.validate.proof_inputs` (which also re-parses the activation; for the
+model of SPEC §11 only its activation checks are used, the data are checked here),
 the :class:`~basins.io.case.Case` data model and its float data, the sympy
 expression ``act.expr`` produced by basins' parser, the breakpoint list of
 ``act.piecewise_linear`` (piecewise-linear σ only; slopes and values are
@@ -49,10 +61,11 @@ Equations in Several Variables* (1970), 12.6.2 (Kantorovich); Horn & Johnson,
 
 from __future__ import annotations
 
+import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import mpmath
 import numpy as np
@@ -64,7 +77,7 @@ from basins.errors import InvalidArgument, VerificationFailed
 from basins.io.case import Case
 from basins.validate import proof_inputs
 
-__all__ = ["Reverification", "reverify", "reverify_or_raise"]
+__all__ = ["Reverification", "reverify", "reverify_or_raise", "Enclosure", "enclose_derivatives"]
 
 CERTIFIED = "certified"
 REJECTED = "rejected"
@@ -112,98 +125,165 @@ def _up(a: Any) -> Any:
 
 # ------------------------------------------------------------- network --
 
+def _preact(w: Sequence[Any], xt: Sequence[Any]) -> Any:
+    """u = w · x̃ in intervals (for D = 1 the single product w x)."""
+    acc = w[0] * xt[0]
+    for a, b in zip(w[1:], xt[1:]):
+        acc = acc + a * b
+    return acc
+
+
+def _key(kinds: Sequence[tuple], idx: Sequence[int]) -> tuple | None:
+    """The nonzero derivative of ŷ_n along the parameters ``idx`` (2 or 3 of them), or None when it vanishes.
+
+    All mixed derivatives of order ≥ 2 live inside one neuron i, involve at most one v_i and never c:
+    ("vw", i, (k,)) = x̃_k σ′, ("ww", i, (k, l)) = v_i x̃_k x̃_l σ″, ("vww", i, (k, l)) = x̃_k x̃_l σ″,
+    ("www", i, (k, l, p)) = v_i x̃_k x̃_l x̃_p σ‴.
+    """
+    ks = [kinds[a] for a in idx]
+    if any(t == "c" for t, _, _ in ks) or len({i for _, i, _ in ks}) != 1:
+        return None
+    ws = tuple(sorted(k for t, _, k in ks if t == "w"))
+    if len(ws) < len(idx) - 1:
+        return None
+    tag = {(2, 1): "vw", (2, 2): "ww", (3, 2): "vww", (3, 3): "www"}[(len(idx), len(ws))]
+    return (tag, ks[0][1], ws)
+
+
 class _Net:
-    """E, ∇E, ∇²E and a bound of ∂³E in intervals, from σ's jets (SPEC §0 formulas written out again)."""
+    """E, ∇E, ∇²E and a bound of ∂³E in intervals, from σ's jets (SPEC §0 and §11 formulas written out again).
 
-    def __init__(self, case: Case, node: Any):
+    ŷ_n = Σ_i v_i σ(w_i · x̃_n) (+ c), θ = (v_1..v_m, w_1[1..D], …, w_m[1..D][, c]); the paper's model is
+    D = 1 without c.  Methods take θ as a list of P = m(1 + D) (+ 1) intervals.
+    """
+
+    def __init__(self, node: Any, x: Sequence[Sequence[float]], y: Sequence[float], m: int, D: int, c: bool):
         self.node = node
-        self.x = [interval(mpmath.mpf(float(a))) for a in case.x]
-        self.y = [interval(mpmath.mpf(float(a))) for a in case.y]
-        self.m = case.m
+        self.x = [[interval(mpmath.mpf(float(a))) for a in row] for row in x]     # x̃_n, N rows of D
+        self.y = [interval(mpmath.mpf(float(a))) for a in y]
+        self.m, self.D, self.c = m, D, c
+        self.P = m * (1 + D) + int(c)
+        self.kinds: list[tuple] = ([("v", i, -1) for i in range(m)]
+                                   + [("w", i, k) for i in range(m) for k in range(D)] + [("c", -1, -1)] * int(c))
 
-    def parts(self, v: Sequence[Any], w: Sequence[Any], order: int) -> tuple[list, list, list, list, list]:
-        """z, z′ = xσ′, z″ = x²σ″, z‴ = x³σ‴ (up to ``order``) and r = ŷ − y; raises NotSmooth."""
+    def split(self, theta: Sequence[Any]) -> tuple[list, list[list], Any]:
+        m, D = self.m, self.D
+        return (list(theta[:m]), [list(theta[m + i * D:m + (i + 1) * D]) for i in range(m)],
+                theta[m + m * D] if self.c else None)
+
+    def preacts(self, theta: Sequence[Any]) -> list[list]:
+        """u_in = w_i · x̃_n (intervals), m rows of N."""
+        W = self.split(theta)[1]
+        return [[_preact(wi, xt) for xt in self.x] for wi in W]
+
+    def parts(self, theta: Sequence[Any], order: int) -> tuple:
+        """(z, z1, z2, z3, r, v): z_i = σ(u_i); z1[i][(k,)] = x̃_k σ′, z2[i][(k, l)] = x̃_k x̃_l σ″,
+        z3[i][(k, l, p)] = x̃_k x̃_l x̃_p σ‴ (up to ``order``, k ≤ l ≤ p), r = ŷ − y; raises NotSmooth."""
+        v, _, c = self.split(theta)
         z: list = []
-        zd: list[list] = [[], [], []]
-        for wi in w:
-            jets = [sigma_jet(self.node, wi * xj, order) for xj in self.x]
+        zd: list[list[dict]] = [[], [], []]
+        for ui in self.preacts(theta):
+            jets = [sigma_jet(self.node, u, order) for u in ui]
             z.append([j[0] for j in jets])
             for k in range(1, order + 1):
-                zd[k - 1].append([math.factorial(k) * xj ** k * j[k] for xj, j in zip(self.x, jets)])
+                zd[k - 1].append({ks: [_mono(math.factorial(k), xt, ks) * j[k] for xt, j in zip(self.x, jets)]
+                                  for ks in itertools.combinations_with_replacement(range(self.D), k)})
         r = []
         for j in range(len(self.x)):
             acc = -self.y[j]
             for i in range(self.m):
                 acc = acc + v[i] * z[i][j]
-            r.append(acc)
-        return z, zd[0], zd[1], zd[2], r
+            r.append(acc if c is None else acc + c)
+        return z, zd[0], zd[1], zd[2], r, v
 
-    def loss(self, v: Sequence[Any], w: Sequence[Any]) -> Any:
-        r = self.parts(v, w, 0)[4]
+    def columns(self, parts: tuple) -> list[list]:
+        """The Jacobian ∂ŷ/∂θ: z_i, v_i x̃_k σ′(u_i), and the all-ones column of c."""
+        z, z1, _, _, r, v = parts
+        cols = list(z) + [[v[i] * e for e in z1[i][(k,)]] for i in range(self.m) for k in range(self.D)]
+        return cols + [[interval(1)] * len(r)] * int(self.c)
+
+    def loss(self, theta: Sequence[Any]) -> Any:
+        r = self.parts(theta, 0)[4]
         return _dot(r, r)
 
-    def gradient(self, v: Sequence[Any], w: Sequence[Any]) -> list:
-        z, z1, _, _, r = self.parts(v, w, 1)
-        return [2 * _dot(z[i], r) for i in range(self.m)] + [2 * v[i] * _dot(z1[i], r) for i in range(self.m)]
+    def gradient(self, theta: Sequence[Any]) -> list:
+        z, z1, _, _, r, v = self.parts(theta, 1)
+        g = [2 * _dot(z[i], r) for i in range(self.m)]
+        g += [2 * v[i] * _dot(z1[i][(k,)], r) for i in range(self.m) for k in range(self.D)]
+        if self.c:
+            g.append(2 * sum(r[1:], r[0]))
+        return g
 
-    def hessian(self, v: Sequence[Any], w: Sequence[Any], parts: tuple | None = None) -> list[list]:
-        m = self.m
-        z, z1, z2, _, r = parts if parts is not None else self.parts(v, w, 2)
-        cols = z + [[v[i] * e for e in z1[i]] for i in range(m)]
-        H: list[list[Any]] = [[None] * (2 * m) for _ in range(2 * m)]
-        for a in range(2 * m):
-            for b in range(a, 2 * m):
+    def hessian(self, theta: Sequence[Any], parts: tuple | None = None) -> list[list]:
+        """2JᵀJ + 2 Σ_n r_n ∇²ŷ_n: (v_i, w_ik) += 2 r·(x̃_k σ′_i), (w_ik, w_il) += 2 v_i r·(x̃_k x̃_l σ″_i)."""
+        m, D, P = self.m, self.D, self.P
+        parts = parts if parts is not None else self.parts(theta, 2)
+        _, z1, z2, _, r, v = parts
+        cols = self.columns(parts)
+        H: list[list[Any]] = [[None] * P for _ in range(P)]
+        for a in range(P):
+            for b in range(a, P):
                 H[a][b] = H[b][a] = 2 * _dot(cols[a], cols[b])
         for i in range(m):
-            c = 2 * _dot(z1[i], r)
-            H[i][m + i] = H[i][m + i] + c
-            H[m + i][i] = H[m + i][i] + c
-            H[m + i][m + i] = H[m + i][m + i] + 2 * v[i] * _dot(z2[i], r)
+            for k in range(D):
+                wk = m + i * D + k
+                c = 2 * _dot(z1[i][(k,)], r)
+                H[i][wk] = H[i][wk] + c
+                H[wk][i] = H[wk][i] + c
+                for ell in range(k, D):
+                    wl = m + i * D + ell
+                    e = 2 * v[i] * _dot(z2[i][(k, ell)], r)
+                    H[wk][wl] = H[wk][wl] + e
+                    if wl != wk:
+                        H[wl][wk] = H[wl][wk] + e
         return H
 
-    def third_bound(self, v: Sequence[Any], parts: tuple) -> Any:
+    def third_bound(self, parts: tuple) -> Any:
         """L = max_a Σ_b,c sup |∂³E/∂θ_a∂θ_b∂θ_c| over the box of ``parts`` (an mpf upper bound).
 
-        ∂³E = 2 Σ_j (r_abc r + r_ab r_c + r_ac r_b + r_bc r_a); r_ab ≠ 0 only for one neuron:
-        r_{v_i w_i} = z′_i, r_{w_i w_i} = v_i z″_i, r_{v_i w_i w_i} = z″_i, r_{w_i w_i w_i} = v_i z‴_i.
+        ∂³E = 2 Σ_n (r_abc r + r_ab r_c + r_ac r_b + r_bc r_a), the nonzero r_ab, r_abc as in :func:`_key`.
         """
-        m = self.m
-        z, z1, z2, z3, r = parts
-        r1 = z + [[v[i] * e for e in z1[i]] for i in range(m)]
-        r2 = {("vw", i): z1[i] for i in range(m)}
-        r2.update({("ww", i): [v[i] * e for e in z2[i]] for i in range(m)})
-        P = {(key, c): _dot(vec, r1[c]) for key, vec in r2.items() for c in range(2 * m)}
-        D3 = {("vww", i): _dot(z2[i], r) for i in range(m)}
-        D3.update({("www", i): v[i] * _dot(z3[i], r) for i in range(m)})
-
-        def pair(a: int, b: int) -> tuple | None:
-            if a % m != b % m:
-                return None
-            n_w = (a >= m) + (b >= m)
-            return None if n_w == 0 else (("vw" if n_w == 1 else "ww"), a % m)
-
-        def triple(a: int, b: int, c: int) -> tuple | None:
-            if not a % m == b % m == c % m:
-                return None
-            n_w = (a >= m) + (b >= m) + (c >= m)
-            return ("vww", a % m) if n_w == 2 else ("www", a % m) if n_w == 3 else None
-
+        m, P, kinds = self.m, self.P, self.kinds
+        _, z1, z2, z3, r, v = parts
+        r1 = self.columns(parts)
+        r2: dict[tuple, list] = {}
+        D3: dict[tuple, Any] = {}
+        for i in range(m):
+            for ks in z1[i]:
+                r2[("vw", i, ks)] = z1[i][ks]
+            for ks in z2[i]:
+                r2[("ww", i, ks)] = [v[i] * e for e in z2[i][ks]]
+                D3[("vww", i, ks)] = _dot(z2[i][ks], r)
+            for ks in z3[i]:
+                D3[("www", i, ks)] = v[i] * _dot(z3[i][ks], r)
+        Pd = {(key, c): _dot(vec, r1[c]) for key, vec in r2.items() for c in range(P)}
+        K2 = [[_key(kinds, (a, b)) for b in range(P)] for a in range(P)]
         L = mpmath.mpf(0)
-        for a in range(2 * m):
+        for a in range(P):
             row = mpmath.mpf(0)
-            for b in range(2 * m):
-                for c in range(2 * m):
+            for b in range(P):
+                for c in range(P):
                     t = interval(0)
-                    key3 = triple(a, b, c)
+                    key3 = _key(kinds, (a, b, c)) if K2[a][b] is not None else None
                     if key3 is not None:
                         t = t + D3[key3]
                     for (p, q), s in (((a, b), c), ((a, c), b), ((b, c), a)):
-                        key2 = pair(p, q)
+                        key2 = K2[p][q]
                         if key2 is not None:
-                            t = t + P[(key2, s)]
+                            t = t + Pd[(key2, s)]
                     row += _up(2 * t)
             L = max(L, row)
         return L
+
+
+def _mono(f: int, xt: Sequence[Any], ks: Sequence[int]) -> Any:
+    """f · x̃_k x̃_l … over the indices ``ks`` (f = k!, the jets carry σ^(k)/k!)."""
+    if len(set(ks)) == 1:
+        return f * xt[ks[0]] ** len(ks)
+    acc = f * xt[ks[0]]
+    for k in ks[1:]:
+        acc = acc * xt[k]
+    return acc
 
 
 # ------------------------------------------------ positive definiteness --
@@ -240,12 +320,12 @@ def _lambda_min_lower(Hc: list[list], HX: list[list], lip: Any) -> tuple[Any, st
 
 # ------------------------------------------------------- smooth verdict --
 
-def _kantorovich(net: _Net, centre: list, R: Any, parts: tuple, v: list) -> tuple[Any, str, list, Any]:
+def _kantorovich(net: _Net, centre: list, R: Any, parts: tuple) -> tuple[Any, str, list, Any]:
     """(t*, detail, ∇²E(c), L): t* when Newton–Kantorovich proves a zero of ∇E within t* of c, else None."""
-    n = 2 * net.m
+    n = net.P
     cI = [interval(c) for c in centre]
-    g = net.gradient(cI[:net.m], cI[net.m:])
-    Hc = net.hessian(cI[:net.m], cI[net.m:])
+    g = net.gradient(cI)
+    Hc = net.hessian(cI)
     try:
         A = np.linalg.inv(np.array([[float(mpmath.mpf(e.mid)) for e in row] for row in Hc]))
     except np.linalg.LinAlgError:
@@ -260,7 +340,7 @@ def _kantorovich(net: _Net, centre: list, R: Any, parts: tuple, v: list) -> tupl
     one_minus = 1 - interval(delta)
     beta = (interval(normA) / one_minus).b
     eta = (interval(Ag) / one_minus).b
-    L = net.third_bound(v, parts)
+    L = net.third_bound(parts)
     h = (interval(beta) * interval(L) * interval(eta)).b
     if not h < mpmath.mpf(1) / 2:
         return None, f"h = βLη ≤ {_num(h, 3)} is not < 1/2", Hc, L
@@ -270,39 +350,131 @@ def _kantorovich(net: _Net, centre: list, R: Any, parts: tuple, v: list) -> tupl
     return tstar, f"η ≤ {_num(eta, 3)}, β ≤ {_num(beta, 4)}, L ≤ {_num(L, 4)}, h ≤ {_num(h, 3)}", Hc, L
 
 
-def _not_smooth(smooth: Smoothness, X: list, x: Sequence[float], m: int) -> str:
-    for i in range(m):
-        for j, xj in enumerate(x):
-            ok, why = smooth.decide(X[m + i] * interval(mpmath.mpf(float(xj))))
+def _not_smooth(smooth: Smoothness, net: _Net, X: list, scalar: bool) -> str:
+    """"" when σ is proved C² on every pre-activation interval w_i · x̃_n of the box X, else why not."""
+    for i, ui in enumerate(net.preacts(X)):
+        for j, u in enumerate(ui):
+            ok, why = smooth.decide(u)
             if not ok:
-                return f"w_{i + 1} x_{j + 1}: {why}"
+                return f"w_{i + 1} x_{j + 1}: {why}" if scalar else f"w_{i + 1} · x̃_{j + 1}: {why}"
     return ""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The data of a case in the second verifier's own form: x̃ rows, y, θ of the point and of the witness."""
+
+    x: tuple[tuple[float, ...], ...]
+    y: tuple[float, ...]
+    m: int
+    D: int
+    c: bool
+    theta: tuple[float, ...]
+    witness: tuple[float, ...]
+    scalar: bool
+
+
+def _shape(case: Case) -> tuple[_Shape | None, str]:
+    """Read and check the parameter spaces of a case (SPEC §11), independently of the network engine.
+
+    The paper's model (flat x and w, no biases) goes through :func:`basins.validate.proof_inputs`' checks
+    unchanged; for the general model every row length, the bias flags and the witness's parameter space
+    (same m, same D, an output bias iff the point has one) are checked here.
+    """
+    wit = case.witness
+    assert wit is not None
+    bias, c0 = case.bias, case.output_bias
+    if not _general(case):
+        if wit.c is not None:
+            return None, ("the witness has an output bias but the point has none: "
+                          "it lies in another parameter space")
+        x = tuple((float(a),) for a in case.x)
+        theta = tuple(float(a) for a in case.v) + tuple(float(a) for a in case.w)
+        wtheta = tuple(float(a) for a in wit.v) + tuple(float(a) for a in wit.w)
+        return _Shape(x, tuple(float(a) for a in case.y), len(case.w), 1, False, theta, wtheta, True), ""
+    if not isinstance(bias, bool):
+        return None, f"bias={bias!r} must be true or false"
+    try:
+        rows = [tuple(float(a) for a in r) for r in case.x]
+        W = [tuple(float(a) for a in r) for r in case.w]
+        Ww = [tuple(float(a) for a in r) for r in wit.w]
+        y = tuple(float(a) for a in case.y)
+        v, wv = tuple(float(a) for a in case.v), tuple(float(a) for a in wit.v)
+        c = None if c0 is None else float(c0)
+        wc = None if wit.c is None else float(wit.c)
+    except (TypeError, ValueError):
+        return None, "x, y, v, w, c or the witness has an entry that is not a number (rows of numbers expected)"
+    n, m = len(rows), len(W)
+    if n < 1 or m < 1 or len(y) != n or len(v) != m:
+        return None, f"N = {n} rows of x, {len(y)} of y; m = {m} rows of w, {len(v)} of v: N, m ≥ 1 must agree"
+    d = len(rows[0])
+    D = d + int(bias)
+    if d < 1 or any(len(r) != d for r in rows):
+        return None, f"x must be rows of one length d ≥ 1 (row lengths {sorted({len(r) for r in rows})})"
+    if any(len(r) != D for r in W):
+        return None, (f"w must be m rows of D = d{' + 1' if bias else ''} = {D} numbers "
+                      f"(row lengths {sorted({len(r) for r in W})})")
+    if len(Ww) != m or len(wv) != m or any(len(r) != D for r in Ww):
+        return None, (f"the witness has {len(wv)} neurons (v) and rows of lengths {sorted({len(r) for r in Ww})} "
+                      f"(w), but the point has m = {m} and D = {D}: it lies in another parameter space")
+    if (wc is None) != (c is None):
+        return None, ("the witness " + ("has no output bias but the point has one" if wc is None else
+                                        "has an output bias but the point has none")
+                      + ": it lies in another parameter space")
+    flat = [*(a for r in rows for a in r), *y, *v, *(a for r in W for a in r), *wv, *(a for r in Ww for a in r),
+            *([] if c is None else [c]), *([] if wc is None else [wc])]
+    if not all(math.isfinite(a) for a in flat):
+        return None, "x, y, v, w, c or the witness has an entry that is not finite"
+    theta = v + tuple(a for r in W for a in r) + (() if c is None else (c,))
+    wtheta = wv + tuple(a for r in Ww for a in r) + (() if wc is None else (wc,))
+    xt = tuple(r + (1.0,) * int(bias) for r in rows)
+    return _Shape(xt, y, m, D, c is not None, theta, wtheta, False), ""
+
+
+def _general(case: Case) -> bool:
+    """True unless the case is the paper's model stored flat (scalar x and w, no biases)."""
+    nested = any(isinstance(a, (list, tuple, np.ndarray)) for a in (*case.x[:1], *case.w[:1]))
+    return bool(nested or case.bias or case.output_bias is not None)
+
+
+def _scalar_form(case: Case) -> Case:
+    """A d = 1 case without biases stored as rows of one number, written flat (the paper's model)."""
+    wit = case.witness
+    if (not _general(case) or case.bias or case.output_bias is not None or wit is None or wit.c is not None
+            or not all(isinstance(r, (list, tuple)) and len(r) == 1 for r in (*case.x, *case.w, *wit.w))):
+        return case
+    return replace(case, x=tuple(r[0] for r in case.x), w=tuple(r[0] for r in case.w),
+                   witness=replace(wit, w=tuple(r[0] for r in wit.w)))
 
 
 def _reverify_smooth(case: Case, dps: int) -> Reverification:
     method = (f"mpmath.iv intervals at {dps} digits, own Taylor-jet differentiation of σ: Newton–Kantorovich, "
               "eigenvalue enclosure (Gershgorin/Ostrowski/Weyl), interval losses")
     checks: list[tuple[str, bool, str]] = []
-    m = case.m
     act, problem = proof_inputs(case)
-    if problem or act is None:
+    shape = None
+    if act is not None and _general(case):      # proof_inputs reads flat data only: the rows are checked here
+        problem = "the case has no witness of lower loss" if case.witness is None else ""
+    if act is not None and not problem:
+        shape, problem = _shape(case)
+    if problem or act is None or shape is None:
         return Reverification(method, REJECTED, (("inputs", False, problem),))
-    assert case.witness is not None
-    theta0 = [float(a) for a in case.v] + [float(a) for a in case.w]
+    theta0 = list(shape.theta)
     with iv_dps(dps), mpmath.workdps(dps):
         try:
             node, switches = compile_sigma(act.expr)
-            net = _Net(case, node)
+            net = _Net(node, shape.x, shape.y, shape.m, shape.D, shape.c)
             smooth = Smoothness(node, switches)
             # every domain D used below contains θ ± (1 + |θ|∞)·2^-50: σ must be C² there first
             r0 = mpmath.mpf(1.0 + max(abs(a) for a in theta0)) * mpmath.mpf(2) ** -50
-            why0 = _not_smooth(smooth, [iv.mpf([mpmath.mpf(a) - r0, mpmath.mpf(a) + r0]) for a in theta0], case.x, m)
+            why0 = _not_smooth(smooth, net, [iv.mpf([mpmath.mpf(a) - r0, mpmath.mpf(a) + r0]) for a in theta0],
+                               shape.scalar)
             if why0:
                 return Reverification(method, REJECTED, (("C2", False, f"next to the stored point: {why0}"),))
             centre = [mpmath.mpf(a) for a in theta0]
             for _ in range(2):          # own centre: Newton steps at the working precision
                 cI = [interval(c) for c in centre]
-                g0, H0 = net.gradient(cI[:m], cI[m:]), net.hessian(cI[:m], cI[m:])
+                g0, H0 = net.gradient(cI), net.hessian(cI)
                 if not all(finite(e) for e in g0) or not all(finite(e) for row in H0 for e in row):
                     raise NotSmooth("σ is not finite at the point")
                 step = mpmath.lu_solve(mpmath.matrix([[e.mid for e in row] for row in H0]),
@@ -324,14 +496,14 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
             if R <= 4 * offset or R > mpmath.mpf(scale) * mpmath.mpf(2) ** -18:
                 continue
             X = [iv.mpf([c - R, c + R]) for c in centre]
-            why = _not_smooth(smooth, X, case.x, m)   # C² on the box first: a box not proved C² is never used
+            why = _not_smooth(smooth, net, X, shape.scalar)   # C² on the box first: a box not proved C² is never used
             if why:
                 first_why = first_why or f"C2: R = {_num(R, 3)}: {why}"
                 continue
             try:
-                parts = net.parts(X[:m], X[m:], 3)
-                HX = net.hessian(X[:m], X[m:], parts)
-                tstar, detail, Hc, L = _kantorovich(net, centre, R, parts, X[:m])
+                parts = net.parts(X, 3)
+                HX = net.hessian(X, parts)
+                tstar, detail, Hc, L = _kantorovich(net, centre, R, parts)
             except NotSmooth as exc:
                 first_why = first_why or f"R = {_num(R, 3)}: {exc}"
                 continue
@@ -358,9 +530,8 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
                        else f"no positive lower bound of λ_min(∇²E) on D ({why})"))
         B = [iv.mpf([c - tstar, c + tstar]) for c in centre]
         try:
-            EB = net.loss(B[:m], B[m:])
-            Ew = net.loss([interval(mpmath.mpf(float(a))) for a in case.witness.v],
-                          [interval(mpmath.mpf(float(a))) for a in case.witness.w])
+            EB = net.loss(B)
+            Ew = net.loss([interval(mpmath.mpf(a)) for a in shape.witness])
             sub = bool(Ew.b < EB.a)
         except NotSmooth:
             sub, Ew, EB = False, interval(0), interval(0)
@@ -378,7 +549,7 @@ def reverify(case: Case, *, dps: int = 40) -> Reverification:
     Parameters
     ----------
     case : Case
-        Only the activation, x, y, v, w and witness are used.
+        Only the activation, x, y, v, w, bias, output_bias and witness are used (SPEC §11 model).
     dps : int
         Decimal digits of the interval arithmetic (smooth σ), ≥ 20.
 
@@ -394,10 +565,49 @@ def reverify(case: Case, *, dps: int = 40) -> Reverification:
     """
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 20:
         raise InvalidArgument(f"dps={dps!r} must be an integer ≥ 20")
+    case = _scalar_form(case)
     act, _ = proof_inputs(case)
     if act is not None and act.piecewise_linear is not None:
         return Reverification(*reverify_pl(case))
     return _reverify_smooth(case, dps)
+
+
+class Enclosure(NamedTuple):
+    """E, ∇E, ∇²E over a box (intervals) and L ≥ max_a Σ_b,c |∂³E/∂θ_a∂θ_b∂θ_c| on it (an mpf)."""
+
+    loss: Any
+    gradient: list
+    hessian: list[list]
+    third: Any
+
+
+def enclose_derivatives(case: Case, *, dps: int = 40, radius: float = 0.0) -> Enclosure:
+    """The second verifier's enclosures over the box θ ± radius around the case's stored point θ.
+
+    θ = (v_1..v_m, w_1[1..D], …, w_m[1..D][, c]) as in SPEC §11 (θ = (v, w) for the paper's model);
+    ``third`` is the bound L that Newton–Kantorovich uses (the Lipschitz constant of ∇²E on the box).
+
+    Raises
+    ------
+    InvalidArgument
+        When the case's inputs are refused (the reason of :func:`reverify`'s "inputs" check).
+    NotSmooth
+        When σ is not proved finite and C³ on a pre-activation interval.
+    """
+    case = _scalar_form(case)
+    act, problem = proof_inputs(case)
+    shape = None
+    if act is not None and (_general(case) or not problem):
+        shape, problem = _shape(case) if case.witness is not None else (None, "the case has no witness")
+    if act is None or shape is None:
+        raise InvalidArgument(f"case inputs: {problem}")
+    with iv_dps(dps), mpmath.workdps(dps):
+        node, _ = compile_sigma(act.expr)
+        net = _Net(node, shape.x, shape.y, shape.m, shape.D, shape.c)
+        rad = mpmath.mpf(radius)
+        theta = [iv.mpf([mpmath.mpf(a) - rad, mpmath.mpf(a) + rad]) for a in shape.theta]
+        parts = net.parts(theta, 3)
+        return Enclosure(net.loss(theta), net.gradient(theta), net.hessian(theta, parts), net.third_bound(parts))
 
 
 def reverify_or_raise(case: Case, *, dps: int = 40) -> Reverification:

@@ -55,11 +55,30 @@ def _exact_fraction(b: Any) -> Fraction:
     return Fraction(int(b.p), int(b.q))
 
 
+def _beyond_theorem7(case: Case) -> str:
+    """Why the case is outside Theorem 7's statement (d = 1, no biases; SPEC §11), or ""."""
+    rows = [r for r in (*case.x, *case.w) if isinstance(r, (list, tuple))]
+    d = max((len(r) for r in case.x if isinstance(r, (list, tuple))), default=1)
+    if rows or case.bias or case.output_bias is not None:
+        if all(len(r) == 1 for r in rows) and not case.bias and case.output_bias is None:
+            return "x and w are rows of one number: pass them flat (d = 1 without biases)"
+        return ("hypothesis 'd = 1 without biases' fails: Theorem 7 is a statement about d = 1 without biases "
+                f"(here d = {d}, hidden bias {'yes' if case.bias else 'no'}, "
+                f"output bias {'no' if case.output_bias is None else 'yes'}); no piecewise-linear analysis of "
+                "this model is implemented")
+    if case.witness is not None and case.witness.c is not None:
+        return "the witness has an output bias but the point has none: it lies in another parameter space"
+    return ""
+
+
 def reverify_pl(case: Case) -> tuple[str, str, tuple[tuple[str, bool, str], ...]]:
     """Exact rational piece analysis, with slopes from σ's values (not from a table): (method, status, checks)."""
     method = ("exact rationals (fractions): one-sided pieces from sympy's exact values of σ, "
               "basins.certification.exact.positive_on_cone on each orthant")
     checks: list[tuple[str, bool, str]] = []
+    beyond = _beyond_theorem7(case)
+    if beyond:
+        return method, REJECTED, (("inputs", False, beyond),)
     act, problem = proof_inputs(case)
     if problem:
         return method, REJECTED, (("inputs", False, problem),)
