@@ -6,6 +6,7 @@ One command::
     python benchmarks/bench_pt.py --quick    # N = 200, widths 200 (seconds)
     python benchmarks/bench_pt.py --json     # the same figures as JSON
     python benchmarks/bench_pt.py --blas-threads 2   # threaded BLAS (default 1, see below)
+    python benchmarks/bench_pt.py --precision        # 1-D wide paths in ball arithmetic (issue 17)
 
 Measured, each the best of ``--repeats`` runs (data generation excluded):
 
@@ -15,6 +16,11 @@ Measured, each the best of ``--repeats`` runs (data generation excluded):
 * pyramid: :func:`basins.landscape.pt.pyramid_path` for widths (8, 64, 32, 16, 1),
   tanh then leaky_relu, N = 64, 201 values of λ.
 * barrier: :func:`basins.landscape.barrier.search_path` on the paper's Example 2.
+* ``--precision``: :func:`basins.landscape.pt.wide_path` for widths (1, N, 1), N = 20 and 50,
+  tanh, sigmoid, softplus, swish, seed 4, 1001 values of λ, as ``basins pt --widths 1,N,1 --N N
+  -a ACT --seed 4`` builds it: float64 cannot resolve rank N, the path is built and checked in
+  ball arithmetic; the table gives the digits used and σ_min.  (The CLI adds start-up, the
+  Assumption 2 series and the reachability check: about 3–8 s more.)
 
 Timings depend on the load of the machine: on a shared machine they are
 inflated and noisy; re-run on an idle machine for the figures of record.
@@ -85,6 +91,20 @@ def run(N: int, repeats: int) -> dict:
     }
 
 
+def run_precision(Ns: tuple[int, ...] = (20, 50), repeats: int = 1) -> list[dict]:
+    rows = []
+    for N in Ns:
+        for act in ("tanh", "sigmoid", "softplus", "swish"):
+            X, Y, W = random_problem([1, N, 1], N, seed=4)
+            t, p = _best(lambda: wide_path([1, N, 1], act, X, Y, W, seed=4), repeats)
+            prec = p.details["precision"]
+            rows.append({"N": N, "activation": act, "seconds": t, "status": p.status,
+                         "arithmetic": prec["arithmetic"], "rank_digits": prec.get("rank_digits"),
+                         "path_digits": prec.get("digits"), "sigma_min": (prec.get("sigma_min_text") or [None])[0],
+                         "end_loss": p.end_loss, "command": f"basins pt --widths 1,{N},1 --N {N} -a {act} --seed 4"})
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="N = 200 and one repeat")
@@ -94,7 +114,19 @@ def main() -> None:
     ap.add_argument("--blas-threads", default="1",
                     help="BLAS/LAPACK threads (default 1: on a shared, loaded machine threaded OpenBLAS makes the "
                          "SVD of T_H up to 30x slower; use 2 or more on an idle machine)")
+    ap.add_argument("--precision", action="store_true", help="the 1-D ball-arithmetic table (N = 20, 50)")
     a = ap.parse_args()
+    if a.precision:
+        rows = run_precision(repeats=a.repeats or 1)
+        if a.json:
+            print(json.dumps(rows, indent=2))
+            return
+        print("| N | σ | σ_min(T_1) | digits (rank / path) | seconds | status |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['N']} | {r['activation']} | {r['sigma_min']} | {r['rank_digits']} / {r['path_digits']} | "
+                  f"{r['seconds']:.2f} | {r['status']} |")
+        return
     N = a.N or (200 if a.quick else 1000)
     res = run(N, a.repeats or (1 if a.quick else 3))
     if a.json:

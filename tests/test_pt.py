@@ -245,7 +245,7 @@ def test_cli_check_names_a_malformed_field(tmp_path, wide_record):
 def test_cli_errors(tmp_path):
     out = tmp_path / "never.json"
     r = _run(["pt", "--widths", "1,8,1", "--samples", "4", "-a", "quadratic", "-o", str(out)])
-    assert r.exit_code == 1 and "rank T_1 = N = 4 was not reached" in r.output and not out.exists()
+    assert r.exit_code == 1 and "rank T_1 = N = 4 is impossible" in r.output and not out.exists()
     r = _run(["pt", "--widths", "2,3,1", "--samples", "5"])
     assert r.exit_code == 1 and "no hidden layer with at least N=5" in r.output
     r = _run(["pt", "--widths", "2,x,1", "--samples", "5"])

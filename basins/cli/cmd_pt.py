@@ -46,6 +46,22 @@ def _load_case(ref: str) -> Any:
     return cases.load(ref)
 
 
+def _precision_line(p: Any) -> str:
+    prec = p.details.get("precision") or {}
+    if str(prec.get("arithmetic", "")).startswith("ball"):
+        lo, hi = prec.get("sigma_min_text") or prec["sigma_min"]
+        return (f"precision: ball arithmetic (python-flint) at {prec['digits']} digits; σ_min(T_{p.layer - 1}) ∈ "
+                f"[{safe(lo)}, {safe(hi)}] (rank N proved at {prec['rank_digits']} digits). Why: "
+                f"{safe(prec['reason'])}")
+    return f"precision: float64 ({safe(prec.get('reason', 'rank N resolved in float64'))})"
+
+
+def _verdict(p: Any) -> str:
+    if p.verified:
+        return "verified numerically"
+    return "undecided: no step's decrease exceeds the rounding floor" if p.status == "undecided" else "check failed"
+
+
 def _summary_wide(p: Any, a2: list, reach: Any) -> str:
     lines = [
         f"{safe(p.theorem)}: widths {list(p.network.widths)}, activations {safe([a.text for a in p.network.activations])}, "
@@ -57,6 +73,7 @@ def _summary_wide(p: Any, a2: list, reach: Any) -> str:
         f"strict decrease at every resolved step: {p.strictly_decreasing} "
         f"({p.unresolved_steps} steps below the rounding floor {p.rounding_floor:.3g}); "
         f"end loss is 0 up to rounding: {p.end_loss_ok}",
+        _precision_line(p),
     ]
     for r in a2:
         orders = ", ".join(map(str, r.orders[:12])) + (" ..." if len(r.orders) > 12 else "")
@@ -64,7 +81,7 @@ def _summary_wide(p: Any, a2: list, reach: Any) -> str:
                      f"{r.max_order}: {orders or 'none'}; {r.reason}")
     if reach is not None:
         lines.append(f"full-rank reachability (first layer): {reach.reachable} [{reach.method}] — {reach.reason}")
-    lines.append(f"result: {p.status} ({'verified numerically' if p.verified else 'check failed'})")
+    lines.append(f"result: {p.status} ({_verdict(p)})")
     return "\n".join(lines)
 
 
@@ -104,9 +121,12 @@ def _check_file(path: str, as_json: bool) -> None:
     else:
         for name, ok in res["checks"].items():
             click.echo(f"  {'ok  ' if ok else 'FAIL'} {safe(name)}")
-        click.echo(f"{safe(res['kind'])} path: {'verified numerically' if res['ok'] else 'check failed'}")
+        click.echo(f"{safe(res['kind'])} path: {res['status']}")
     if not res["ok"]:
         failed = [k for k, v in res["checks"].items() if not v]
+        if res["status"] == "undecided":
+            raise VerificationFailed(f"path file {path!r} is undecided: no step's decrease exceeds the rounding "
+                                     "floor, so nothing was checked", check=failed[0])
         raise VerificationFailed(f"path file {path!r} fails: {', '.join(failed)}", check=failed[0])
 
 
@@ -132,6 +152,9 @@ def _check_file(path: str, as_json: bool) -> None:
               help="With --case: size of the perturbation of the case's point.")
 @click.option("--check", "check_file", type=click.Path(dir_okay=False), default=None,
               help="Re-verify a path file (basins.path/1) from its generator and exit.")
+@click.option("--precision", type=click.Choice(["auto", "float64"]), default="auto", show_default=True,
+              help="auto: when float64 cannot resolve rank N of T (or its check resolves under half the steps), "
+                   "continue in ball arithmetic at the digits the data need (30..400 for the rank).")
 @click.option("--no-weights", is_flag=True,
               help="Leave the weights out of the path file (losses only; --check then cannot re-verify it).")
 @output_option("Write the path (schema basins.path/1) here, atomically.")
@@ -140,7 +163,7 @@ def _check_file(path: str, as_json: bool) -> None:
 @handle_errors
 def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alias: int | None, seed: int, delta: float, init: str,
            h0: int | None, points: int | None, case_ref: str | None, perturbation: float, check_file: str | None,
-           no_weights: bool, output: str | None, max_memory: int, as_json: bool) -> None:
+           precision: str, no_weights: bool, output: str | None, max_memory: int, as_json: bool) -> None:
     """Find a strictly decreasing path to the infimum, or a barrier.
 
     This checks Property PT of Li, Ding & Sun (arXiv:1812.11039), Definition
@@ -150,10 +173,17 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alia
     densely.  Narrow cases (--case): search a strictly decreasing path from a
     perturbed point, else report "blocked" with the best barrier found.
 
+    When float64 cannot resolve rank N of T (for 1-D inputs σ_min decays
+    geometrically with N), the wide path continues in ball arithmetic at the
+    precision the data need and says which and why.  A check that resolved no
+    step is "undecided" (exit 2, like a failed check).  -o writes the path
+    file only when the check passed.
+
     \b
     Examples:
       basins pt --widths 3,8,8,1 --N 6                # wide: dH = 8 ≥ N = 6
       basins pt --widths 2,8,5,1 --N 6 -a 'tanh;leaky_relu'   # a pyramid
+      basins pt --widths 1,50,1 --N 50 -a tanh        # 1-D: ball arithmetic
       basins pt --widths 3,8,8,1 --N 6 -o path.json   # write the path
       basins pt --check path.json                     # re-verify a path file
       basins pt --case theorem7_shifted_relu_m1_n3    # a shipped case
@@ -191,7 +221,7 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alia
                  f"a network of widths {widths} on N = {N} data points", "--widths, --N")
     acts: Any = [a.strip() for a in activation.split(";")] if ";" in activation else activation
     X, Y, W = random_problem(widths, N, seed=seed, init=init)
-    kw: dict[str, Any] = dict(delta=delta, seed=seed)
+    kw: dict[str, Any] = dict(delta=delta, seed=seed, precision=precision)
     if points is not None:
         kw["samples"] = points
     if h0 is not None:
@@ -202,7 +232,7 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alia
     data = path.to_dict(include_weights=not no_weights)
     data["assumptions"] = {"assumption2": [r.to_dict() for r in a2],
                            "reachability": None if reach is None else reach.to_dict()}
-    if output:
+    if output and path.verified:       # a failed or undecided check writes no file (its record is on stdout)
         import json as _json
         from basins.io.case import write_json_atomic
         write_json_atomic(output, _json.dumps(data, allow_nan=False, ensure_ascii=False))
@@ -215,8 +245,14 @@ def pt_cmd(widths_text: str | None, activation: str, N: int | None, samples_alia
         emit_json(data)
     else:
         click.echo(_summary_wide(path, a2, reach))
-        if output:
+        if output and path.verified:
             click.echo(f"written to {safe(output)}")
+    if path.status == "undecided":
+        click.echo("Error: the numerical check of the path is undecided: no step's decrease exceeds the rounding "
+                   f"floor {path.rounding_floor:.3g} (E(W^p) = {path.start_loss:.3g}); nothing was verified"
+                   + ("; no file written" if output else ""), err=True)
+        raise SystemExit(2)
     if not path.verified:
-        click.echo("Error: the numerical check of the path failed (see 'strictly_decreasing', 'end_loss')", err=True)
+        click.echo("Error: the numerical check of the path failed (see 'strictly_decreasing', 'end_loss')"
+                   + ("; no file written" if output else ""), err=True)
         raise SystemExit(2)

@@ -8,7 +8,10 @@
 * Assumption 4 (pyramid layers of Theorem 3/8): σ is continuous, strictly
   monotone and σ(R) = R.
 * Definition 5 (full-rank reachable): σ(ŴX) can be given rank N by a small
-  perturbation of any W.  For a polynomial σ and d_0-dimensional inputs, the
+  perturbation of any W.  :func:`rank_obstruction` proves rank T_h ≤ N − 1 for
+  every W when the data and σ force it: a ±x pair of samples with σ odd or even
+  (whatever Assumption 2 says), a polynomial σ (Example 1), or positively
+  homogeneous σ on 1-D inputs.  For a polynomial σ and d_0-dimensional inputs, the
   rank of σ(WX) is at most Σ_k C(k+d_0−1, d_0−1) over the orders k of its
   non-zero coefficients, for every W (exact; this is the paper's Example 1 for
   t^p); otherwise rank N is searched for numerically.
@@ -41,6 +44,8 @@ __all__ = [
     "check_assumption4",
     "full_rank_reachability",
     "arithmetic_progression",
+    "parity",
+    "rank_obstruction",
 ]
 
 #: The hypotheses decided here, by the names used in reports and errors.
@@ -287,7 +292,7 @@ def _poly_rank_bound(act: Activation, d0: int) -> int | None:
 
 
 def full_rank_reachability(activation: Activation | str, X: Any, width: int, *, W: Any | None = None,
-                           delta: float = 1e-2, trials: int = 20, seed: int = 0) -> Reachability:
+                           delta: float = 1e-2, trials: int = 20, seed: int = 0, ball: bool = True) -> Reachability:
     """Decide whether σ(ŴX) reaches rank N near W (Definition 5).
 
     Parameters
@@ -303,12 +308,16 @@ def full_rank_reachability(activation: Activation | str, X: Any, width: int, *, 
         Size (Frobenius norm) of the perturbations tried.
     trials, seed
         Number of seeded random perturbations.
+    ball : bool
+        When float64 does not resolve rank N, try python-flint ball arithmetic (30 to 400 digits)
+        at the best perturbation before giving up.
 
     Returns
     -------
     Reachability
-        Exact refutation for width < N or a polynomial rank bound < N (the
-        paper's Example 1); otherwise the best numerical rank found.
+        Exact refutation for width < N, a polynomial rank bound < N (the
+        paper's Example 1) or another :func:`rank_obstruction`; otherwise the best rank found
+        (in float64, else in ball arithmetic).
 
     References
     ----------
@@ -343,7 +352,7 @@ def full_rank_reachability(activation: Activation | str, X: Any, width: int, *, 
         raise InvalidArgument(f"W has shape {W0.shape}, expected (width={width}, d_0={d0})")
     rng = np.random.default_rng(seed)
     f = act.numpy(0)
-    best_rank, best_s = -1, 0.0
+    best_rank, best_s, best_W, level = -1, 0.0, W0, 0.0
     for _ in range(max(1, trials)):
         P = rng.standard_normal(W0.shape)
         Wt = W0 + delta * P / np.linalg.norm(P)
@@ -351,12 +360,126 @@ def full_rank_reachability(activation: Activation | str, X: Any, width: int, *, 
         tol = max(width, N) * np.finfo(float).eps * (s[0] if s.size else 0.0)
         rank = int(np.sum(s > tol))
         if rank > best_rank or (rank == best_rank and s[-1] > best_s):
-            best_rank, best_s = rank, float(s[min(N, s.size) - 1])
+            best_rank, best_s, best_W, level = rank, float(s[min(N, s.size) - 1]), Wt, float(tol)
         if best_rank >= N:
             break
     if best_rank >= N:
         return Reachability(act.text, N, width, True, "verified numerically", bound, best_rank, best_s,
                             f"rank N = {N} reached within δ = {delta} (σ_min = {best_s:.3g})")
+    why = rank_obstruction([act], Xa, 1)
+    if why is not None:
+        return Reachability(act.text, N, width, False, "exact", bound, best_rank, best_s, why)
+    head = (f"best float64 rank {best_rank} < N = {N} in {trials} perturbations of size {delta}: float64 does not "
+            f"resolve rank N (σ_min = {best_s:.3g} below the rounding level {level:.3g})")
+    if ball and width * N <= 40_000:
+        from basins.landscape.pt_mp import MAX_DIGITS, resolve_rank
+        from basins.model.deep import deep_network
+        res = resolve_rank(deep_network([d0, width, 1], act), [best_W, np.zeros((1, width))], Xa, 1)
+        if res is not None:
+            return Reachability(act.text, N, width, True, f"ball arithmetic ({res.digits} digits)", bound, N,
+                                res.sigma_lo, f"{head}; ball arithmetic proves rank N = {N} at the best of them "
+                                f"(σ_min ∈ [{res.sigma_text[0]}, {res.sigma_text[1]}] at {res.digits} digits)")
+        head += f", nor does ball arithmetic up to {MAX_DIGITS} digits"
     return Reachability(act.text, N, width, None, "numerical", bound, best_rank, best_s,
-                        f"best numerical rank {best_rank} < N = {N} in {trials} perturbations of size {delta}: "
-                        "not reached (not a proof)")
+                        f"{head}: not resolved, which is no evidence against reachability (not a proof either way)")
+
+
+def parity(activation: Activation | str) -> str | None:
+    """"odd" if σ(−t) = −σ(t), "even" if σ(−t) = σ(t) (decided exactly by sympy), else None.
+
+    >>> parity("tanh"), parity("abs"), parity("sigmoid")
+    ('odd', 'even', None)
+    """
+    act = as_activation(activation)
+    f = act.numpy(0)
+    u = np.array([0.37, 1.3, 2.9, 0.011])
+    with np.errstate(all="ignore"):
+        a, b = f(u), f(-u)
+    for name, numeric in (("odd", np.allclose(a, -b, rtol=1e-12, atol=1e-300)),
+                          ("even", np.allclose(a, b, rtol=1e-12, atol=1e-300))):
+        if not numeric:
+            continue
+        e = act.expr
+        other = e.subs(T, -T)
+        try:
+            zero = sp.simplify(other + e if name == "odd" else other - e)
+            if zero == 0 or sp.piecewise_fold(zero).equals(0):
+                return name
+        except Exception:  # pragma: no cover - sympy could not decide
+            return None
+    return None
+
+
+def _pm_pairs(X: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs (j, k), j < k, of columns with x^(k) = −x^(j) (exactly; columns are non-zero)."""
+    C = X.T + 0.0
+    first = np.argmax(C != 0, axis=1)
+    sign = np.sign(C[np.arange(C.shape[0]), first])
+    sign[sign == 0] = 1
+    C = C * sign[:, None]
+    _, inv, counts = np.unique(C[:, :3], axis=0, return_inverse=True, return_counts=True)   # cheap pre-filter
+    if counts.max(initial=0) < 2:
+        return []
+    _, inv = np.unique(C, axis=0, return_inverse=True)
+    inv = np.asarray(inv).ravel()
+    pairs = []
+    for g in np.flatnonzero(np.bincount(inv) > 1):
+        idx = np.flatnonzero(inv == g)
+        pos, neg = idx[sign[idx] > 0], idx[sign[idx] < 0]
+        if pos.size and neg.size:
+            pairs.append((int(min(pos[0], neg[0])), int(max(pos[0], neg[0]))))
+    return sorted(pairs)
+
+
+def rank_obstruction(activations: Any, X: Any, h0: int = 1) -> str | None:
+    """Why rank T_{h0} = N is impossible for *every* W (an exact argument), or None if none is known.
+
+    T_h = σ_h(W_h T_{h−1}), T_0 = X (d_0 × N), bias-free.  Three exact obstructions:
+
+    * a ±x pair x^(k) = −x^(j): if σ_1..σ_{h0} are odd, column k of T_{h0} is −column j; if one of
+      them is even and the earlier ones odd or even, the columns are equal.  Either way
+      rank T_{h0} ≤ N − 1, whatever Assumption 2 says (Assumption 2 concerns σ alone, and sin, tanh
+      satisfy it);
+    * a polynomial σ_1 with h0 = 1: rank ≤ Σ_k C(k+d_0−1, d_0−1) over its orders k (Example 1);
+    * positively homogeneous σ_1..σ_{h0} with 1-D inputs: every column with x > 0 is x^p times one
+      vector, every column with x < 0 |x|^p times another, so rank ≤ 2.
+
+    Examples
+    --------
+    >>> rank_obstruction(["tanh"], [[0.5, -0.5, 2.0]]) is not None
+    True
+    >>> rank_obstruction(["sigmoid"], [[0.5, -0.5, 2.0]]) is None
+    True
+    """
+    acts = [as_activation(a) for a in (activations if isinstance(activations, (list, tuple)) else [activations])]
+    Xa = np.asarray(X, dtype=float)
+    Xa = Xa[None, :] if Xa.ndim == 1 else Xa
+    d0, N = Xa.shape
+    h0 = int(h0)
+    layers = [acts[min(h, len(acts) - 1)] for h in range(h0)]
+    for j, k in _pm_pairs(Xa):
+        rel: str | None = "opposite"
+        for act in layers:
+            par = parity(act)
+            if par is None:
+                rel = None if rel == "opposite" else rel
+            elif par == "even":
+                rel = "equal"
+            if rel is None:
+                break
+        if rel is not None:
+            kinds = ", ".join(f"σ_{h + 1} = {a.text} is {parity(a)}" for h, a in enumerate(layers))
+            return (f"samples {j} and {k} are a ±x pair (x^({k}) = −x^({j})) and {kinds}: column {k} of T_{h0} is "
+                    f"{'−' if rel == 'opposite' else ''}column {j} for every W, so rank T_{h0} ≤ N − 1 = {N - 1} "
+                    "whatever Assumption 2 says (it concerns σ alone); no perturbation reaches rank N "
+                    "(drop one sample of the pair, or use a σ that is neither odd nor even)")
+    if h0 == 1:
+        bound = _poly_rank_bound(layers[0], d0)
+        if bound is not None and bound < N:
+            return (f"σ_1 = {layers[0].text} is a polynomial: rank T_1 ≤ {bound} < N = {N} for every W "
+                    "(not full-rank reachable, Definition 5, Example 1)")
+    if d0 == 1 and N > 2 and all(a.is_positively_homogeneous for a in layers):
+        return (f"σ = {', '.join(a.text for a in layers)} is positively homogeneous and the inputs are 1-D: every "
+                f"column of T_{h0} with x > 0 is a multiple of one vector and every column with x < 0 of another, so "
+                f"rank T_{h0} ≤ 2 < N = {N} for every W (not full-rank reachable, Definition 5)")
+    return None

@@ -14,7 +14,8 @@ import numpy as np
 
 from basins.errors import CaseFormatError
 from basins.landscape.barrier import check_searched
-from basins.landscape.pt import check_constructive, wide_path  # noqa: F401  (wide_path: the doctest)
+from basins.landscape.pt import UNDECIDED_CHECK, check_constructive, wide_path  # noqa: F401  (wide_path: doctest)
+from basins.landscape.pt_mp import is_ball
 from basins.landscape.records import PATH_SCHEMA
 
 __all__ = ["check_path"]
@@ -34,7 +35,9 @@ def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
     recomputed from the generator exactly as the builder computes it (the
     stored ``rounding_floor`` is only compared with it); the decrease is
     checked where the predicted drop exceeds twice the floors of the pair, and
-    E(W(1)) against the floor.  Searched paths ("descent", "barrier"): each
+    E(W(1)) against the floor; a record whose check resolves no step is
+    "undecided", never verified.  Wide paths computed in ball arithmetic
+    (``details["precision"]``) are recomputed in balls at the stored digits.  Searched paths ("descent", "barrier"): each
     stored λ is placed on the polyline through the generator's points by
     normalised arc length (the parametrisation of the search's dense
     sampling), E is recomputed there (E at the first point plus ΔE without
@@ -45,7 +48,8 @@ def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``ok`` and the individual ``checks`` (name → bool).
+        ``ok``, ``status`` ("verified numerically", "undecided" when the only failing check is that
+        no step was resolved, or "failed") and the individual ``checks`` (name → bool).
 
     Raises
     ------
@@ -85,5 +89,9 @@ def check_path(record: Mapping[str, Any]) -> dict[str, Any]:
             raise CaseFormatError(f"kind={kind!r} is not one of wide, pyramid, descent, barrier")
     except (KeyError, TypeError, ValueError, IndexError, ArithmeticError) as exc:
         raise CaseFormatError(f"the path record is malformed: {type(exc).__name__}: {exc}") from None
-    return {"ok": all(checks.values()), "kind": kind, "checks": checks,
-            "guarantee": "floating-point recomputation: verified numerically, not certified"}
+    failed = [k for k, v in checks.items() if not v]
+    status = "verified numerically" if not failed else "undecided" if failed == [UNDECIDED_CHECK] else "failed"
+    ball = is_ball(record)
+    return {"ok": not failed, "status": status, "kind": kind, "checks": checks,
+            "guarantee": ("ball-arithmetic recomputation at the sampled λ: verified numerically, not certified"
+                          if ball else "floating-point recomputation: verified numerically, not certified")}

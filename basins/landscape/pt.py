@@ -14,13 +14,19 @@ On both paths Ŷ(λ) = (1 − λ) Ŷ^p + λ Y, so E(λ) = (1 − λ)² E(W^p) fa
 strictly to 0 = inf E.  The module evaluates the loss with the network's own
 forward pass at ``samples`` values of λ and checks the decrease between every
 pair of consecutive samples whose predicted gap exceeds the rounding floor;
-that is a check *verified numerically*, not a certificate.
+that is a check *verified numerically*, not a certificate.  A check that
+resolved no pair is "undecided", never verified.  When float64 cannot resolve
+rank N (σ_min ≤ N ε σ_max), or its check of a wide path resolves fewer than half
+the steps, the wide path is rebuilt in ball arithmetic at the digits the data
+need (:mod:`basins.landscape.pt_mp`; ``details["precision"]`` says which and
+why).  Ranks that are impossible for every W (±x pairs with odd or even σ,
+polynomials, homogeneous σ on 1-D inputs) and dead units are named as such.
 
 Path file, schema ``basins.path/1`` (also written by :mod:`basins.landscape.barrier`)
 --------------------------------------------------------------------------
 ``schema``        "basins.path/1"
 ``kind``          "wide" | "pyramid" | "descent" | "barrier"
-``status``        "path" (strictly decreasing path found) | "blocked"
+``status``        "path" (strictly decreasing path found) | "blocked" | "failed" | "undecided"
 ``theorem``       the result the path follows
 ``network``       {"widths": [...], "activations": [...]} (expressions in t)
 ``lambdas``       path parameter of each sample, in [0, 1]
@@ -43,7 +49,9 @@ Path file, schema ``basins.path/1`` (also written by :mod:`basins.landscape.barr
 
 The JSON Schema is ``basins/io/schemas/path-1.json``; ``PTPath.from_dict`` and
 ``PathSearch.from_dict`` validate a record against it and read it back exactly.
-``verification``  "verified numerically" or "failed"
+``verification``  "verified numerically", "undecided" (no step resolved) or "failed"
+``details``       ``precision``: {"arithmetic": "float64" | "ball (python-flint arb)", "digits",
+                  "sigma_min", "reason", "end_layer_digits": W_{H+1}(1) to those digits}
 ``assumptions``   (``basins pt --widths`` only) Assumption 2 per activation and
                   the full-rank reachability of the first layer
 
@@ -67,7 +75,8 @@ import numpy as np
 import scipy.linalg
 
 from basins.activations import Activation
-from basins.landscape.assumptions import check_assumption4
+from basins.landscape import pt_mp
+from basins.landscape.assumptions import check_assumption4, rank_obstruction
 from basins.model.deep import DeepNetwork, deep_network, forward, random_weights
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
 from basins.landscape.records import PATH_SCHEMA, PTPath, agrees, unhex
@@ -81,6 +90,7 @@ __all__ = [
     "pyramid_path",
     "random_problem",
     "check_constructive",
+    "UNDECIDED_CHECK",
 ]
 
 
@@ -94,6 +104,8 @@ HYPOTHESES: dict[str, str] = {
 }
 
 _EPS = float(np.finfo(float).eps)
+#: The check that fails alone when nothing was resolved: the verdict is then "undecided".
+UNDECIDED_CHECK = pt_mp.UNDECIDED_CHECK
 
 
 # ------------------------------------------------------------------ input --
@@ -164,14 +176,8 @@ def _has_rank(T: np.ndarray, N: int) -> tuple[bool, float]:
 
 
 class _LeftInverse:
-    """M ↦ M T^+ for a tall T (d × N) of rank N, and the extreme singular values of T.
-
-    The singular values come from a values-only SVD (they decide the rank, as
-    numpy's ``matrix_rank`` does); the solves use an LU factorisation with
-    partial pivoting when T is square and a Householder QR otherwise (both
-    backward stable in practice), which is several times cheaper than forming
-    the pseudo-inverse from a full SVD.
-    """
+    """M ↦ M T^+ for a tall T (d × N) of rank N, and the extreme singular values of T (values-only SVD,
+    which decides the rank as ``matrix_rank`` does); LU (square T) or Householder QR solves."""
 
     def __init__(self, T: np.ndarray):
         d, N = T.shape
@@ -206,8 +212,8 @@ def _perturb(net: DeepNetwork, X: np.ndarray, W0: list[np.ndarray], h0: int, del
              attempts: int) -> tuple[list[np.ndarray], float, float, tuple[int, ...], tuple]:
     """W^p within δ of W^o: rank T_{h0} = N and W_h (h ≥ h0+2) of full row rank.
 
-    Also returns the forward pass (T_h, U_h) and the thin SVD of T_{h0} at W^p."""
-    N = X.shape[1]
+    Also returns the forward pass (T_h, U_h) and the thin SVD of T_{h0} at W^p.  Raises _Unresolved when
+    float64 does not resolve rank N at the start nor at any of the ``attempts`` perturbations."""
     H = net.depth
     later = list(range(h0 + 2, H + 2))  # 1-based layers needing right inverses
 
@@ -225,9 +231,11 @@ def _perturb(net: DeepNetwork, X: np.ndarray, W0: list[np.ndarray], h0: int, del
     good, smin, state = ok(W0)
     if good:
         return [W.copy() for W in W0], 0.0, smin, (), state
+    T0 = state[0][h0]
+    level = max(T0.shape) * _EPS * (state[2].smax or 1.0)
+    cands: list[tuple] = [(smin, [W.copy() for W in W0], 0.0, ())]
     rng = np.random.default_rng(seed)
     layers = tuple(range(1, h0 + 1)) + tuple(later)
-    best: tuple[float, list[np.ndarray]] | None = None
     for _ in range(max(1, attempts)):
         P = [rng.standard_normal(W0[h - 1].shape) for h in layers]
         scale = delta / np.sqrt(sum(float(np.sum(p * p)) for p in P))
@@ -235,27 +243,19 @@ def _perturb(net: DeepNetwork, X: np.ndarray, W0: list[np.ndarray], h0: int, del
         for h, p in zip(layers, P):
             Ws[h - 1] = Ws[h - 1] + scale * p
         good, smin, state = ok(Ws)
+        size = float(np.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b in zip(Ws, W0))))
         if good:
-            size = float(np.sqrt(sum(float(np.sum((a - b) ** 2)) for a, b in zip(Ws, W0))))
             return Ws, size, smin, layers, state
-        if best is None or smin > best[0]:
-            best = (smin, Ws)
-    dead = np.flatnonzero(np.all(forward_until(net, best[1] if best else W0, X, h0) == 0, axis=0))
-    hint = (f"; T_{h0} has zero columns {dead[:5].tolist()} (every unit inactive on those samples: E is "
-            "locally constant there, try a larger delta or another start)") if dead.size else ""
-    raise HypothesisFailed(
-        f"rank T_{h0} = N = {N} was not reached in attempts={attempts} perturbations of size delta={delta} "
-        f"(best σ_min = {best[0] if best else 0.0:.3g}); σ may not be full-rank reachable for these inputs "
-        f"(Definition 5; e.g. t^p, or a positively homogeneous σ with 1-D inputs){hint}",
-        theorem="Theorem 2" if h0 == H else "Theorem 3", hypothesis=HYPOTHESES["rank"])
+        cands.append((smin, Ws, size, layers))
+    raise _Unresolved(cands[:1] + sorted(cands[1:], key=lambda c: -c[0]), level)
 
 
-def forward_until(net: DeepNetwork, Ws: list[np.ndarray], X: np.ndarray, h: int) -> np.ndarray:
-    """T_h (T_0 = X)."""
-    T = X
-    for W, act in list(zip(Ws, net.activations))[:h]:
-        T = act.numpy(0)(W @ T)
-    return T
+class _Unresolved(Exception):
+    """float64 did not resolve rank T_{h0} = N: the start first, then the perturbations by float σ_min."""
+
+    def __init__(self, cands: list[tuple], level: float):
+        super().__init__("rank not resolved in float64")
+        self.cands, self.level = cands, level
 
 
 def _inverse(act: Activation, values: np.ndarray, direction: int) -> np.ndarray:
@@ -417,14 +417,50 @@ def _pyramid_losses(net: DeepNetwork, Wp: list[np.ndarray], P: "_Path76", X: np.
 
 
 def _build(kind: str, net: DeepNetwork, X: np.ndarray, Y: np.ndarray, W0: list[np.ndarray], h0: int, *,
-           delta: float, seed: int, samples: int, attempts: int, directions: dict, details: dict) -> PTPath:
+           delta: float, seed: int, samples: int, attempts: int, directions: dict, details: dict,
+           precision: str = "auto") -> PTPath:
     if not (np.isfinite(delta) and delta > 0):
         raise InvalidArgument(f"delta={delta!r} must be a positive finite number")
     if int(samples) != samples or samples < 2:
         raise InvalidArgument(f"samples={samples!r} must be an integer ≥ 2")
-    Wp, size, smin, layers, state = _perturb(net, X, W0, h0, float(delta), seed, attempts)
-    P = _prepare76(net, Wp, X, h0, directions, state)
+    if precision not in ("auto", "float64"):
+        raise InvalidArgument(f"precision={precision!r} must be 'auto' or 'float64'")
+    N = X.shape[1]
+    theorem = ("Theorem 2 (Claim 1: segment in W_{H+1})" if kind == "wide" else "Theorem 3 (Theorem 8, path (76))")
+    thm = theorem.split(" (")[0]
+    why = rank_obstruction(list(net.activations), X, h0)
+    if why is not None:
+        raise HypothesisFailed(f"rank T_{h0} = N = {N} is impossible: {why}", theorem=thm, hypothesis=HYPOTHESES["rank"])
     lambdas = np.linspace(0.0, 1.0, int(samples))
+    ball = kind == "wide" and precision == "auto" and net.widths[h0] * N <= pt_mp.MAX_ENTRIES
+    try:
+        Wp, size, smin, layers, state = _perturb(net, X, W0, h0, float(delta), seed, attempts)
+    except _Unresolved as u:
+        dead = pt_mp.dead_units(net, X, h0, u.cands)
+        if dead:
+            raise HypothesisFailed(dead, theorem=thm, hypothesis=HYPOTHESES["rank"]) from None
+        best = max(c[0] for c in u.cands)
+        head = (f"rank T_{h0} = N = {N} was not reached in attempts={attempts} perturbations of size delta={delta}: "
+                f"float64 does not resolve it (best σ_min = {best:.3g}, below the rounding level N·ε·σ_max = "
+                f"{u.level:.3g})")
+        reason = f"float64 cannot resolve rank N (σ_min = {best:.3g} < N·ε·σ_max = {u.level:.3g})"
+        path = pt_mp.ball_path(kind, theorem, net, X, Y, W0, h0, u.cands[:3], lambdas, delta, details, reason) \
+            if ball else None
+        if path is not None:
+            return path
+        if ball:
+            tail = (f"; ball arithmetic up to {pt_mp.MAX_DIGITS} digits did not prove rank N either, at the start or "
+                    "the 2 best perturbations: σ may not be full-rank reachable for these inputs (Definition 5), "
+                    "but this is not a proof")
+        else:
+            res = pt_mp.resolve_rank(net, u.cands[0][1], X, h0) if net.widths[h0] * N <= pt_mp.MAX_ENTRIES else None
+            tail = ("; not resolved in float64 is no evidence against full-rank reachability (Definition 5)" +
+                    (f"; ball arithmetic proves rank N at the start (σ_min ≈ {res.sigma_lo:.3g} at {res.digits} "
+                     "digits)" if res is not None else "") +
+                    ("; the pyramid path (76) is computed in float64 only" if kind != "wide"
+                     else "; precision='auto' (--precision auto) continues in ball arithmetic"))
+        raise HypothesisFailed(head + tail, theorem=thm, hypothesis=HYPOTHESES["rank"]) from None
+    P = _prepare76(net, Wp, X, h0, directions, state)
     E0 = float(np.sum((P.Yp - Y) ** 2))
     predicted = (1.0 - lambdas) ** 2 * E0
     if kind == "wide":
@@ -432,23 +468,33 @@ def _build(kind: str, net: DeepNetwork, X: np.ndarray, Y: np.ndarray, W0: list[n
         end_layer = Wp[-1] + P.left_inv.apply(Y - P.Yp)
     else:
         losses, e, end_layer = _pyramid_losses(net, Wp, P, X, Y, h0, lambdas)
-    floors = _rounding_floors(e, X.shape[1], P, E0, predicted, losses)
+    floors = _rounding_floors(e, N, P, E0, predicted, losses)
     floor = float(np.max(floors))
     resolved = _resolved(predicted, floors)
     strictly = bool(np.all(np.diff(losses)[resolved] < 0))
     # a large mismatch with the formula is a failure, too
     strictly = strictly and bool(np.all(np.abs(losses - predicted) <= 10 * floors + 1e-12 * E0))
     end_ok = bool(losses[-1] <= 10 * floors[-1])
-    theorem = ("Theorem 2 (Claim 1: segment in W_{H+1})" if kind == "wide"
-               else "Theorem 3 (Theorem 8, path (76))")
+    level = max(P.Ts[h0].shape) * _EPS * P.left_inv.smax
+    prec = {"arithmetic": "float64", "sigma_min": smin,
+            "reason": f"float64 resolves rank N: σ_min = {smin:.3g} > N·ε·σ_max = {level:.3g}"}
+    if ball and 2 * int(np.sum(resolved)) < resolved.size:
+        reason = (f"the float64 check resolved {int(np.sum(resolved))} of {resolved.size} steps (rounding floor "
+                  f"{floor:.3g}, E(W^p) = {E0:.3g}; κ(T_{h0}) = {P.condition:.3g})")
+        path = pt_mp.ball_path(kind, theorem, net, X, Y, W0, h0, [(smin, Wp, size, layers)], lambdas, delta, details,
+                          reason)
+        if path is not None:
+            return path
     return PTPath(kind, theorem, net, X, Y, tuple(W0), tuple(Wp), h0 + 1, end_layer, float(delta), size, layers,
-                  smin, lambdas, losses, predicted, floor, strictly, int(np.sum(~resolved)), end_ok, details)
+                  smin, lambdas, losses, predicted, floor, strictly, int(np.sum(~resolved)), end_ok,
+                  {**details, "precision": prec})
 
 
 # ----------------------------------------------------------------- public --
 
 def wide_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights: Sequence[Any] | None = None, *,
-              delta: float = 1e-3, seed: int = 0, samples: int = 1001, attempts: int = 20) -> PTPath:
+              delta: float = 1e-3, seed: int = 0, samples: int = 1001, attempts: int = 20,
+              precision: str = "auto") -> PTPath:
     """Property PT for a wide last layer: perturb, then the segment in W_{H+1} to W T_H = Y.
 
     Parameters
@@ -469,19 +515,22 @@ def wide_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights: S
         Number of λ at which the loss is evaluated along the path.
     attempts : int
         Number of random perturbations tried before giving up.
+    precision : "auto" or "float64"
+        "auto": when float64 cannot resolve rank N, or its check resolves fewer than half the
+        steps, continue in ball arithmetic at the digits the data need (``details["precision"]``).
 
     Returns
     -------
     PTPath
-        ``verified`` is True when the loss decreased strictly at every
-        resolved sample and E(W(1)) is 0 up to rounding ("verified numerically").
+        ``verified`` is True when the loss decreased strictly at every resolved sample, some
+        sample was resolved (else ``status`` is "undecided") and E(W(1)) is 0 up to rounding.
 
     Raises
     ------
     NotApplicable
         d_H < N, or the data violate Assumption A1.
     HypothesisFailed
-        rank T_H = N not reached within δ (σ not full-rank reachable here).
+        rank T_H = N impossible for every W (named), dead units, or not resolved within δ.
 
     References
     ----------
@@ -505,12 +554,12 @@ def wide_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights: S
             "Theorem 2 needs d_H ≥ N (try the pyramid of Theorem 3 or `basins pt --case` for narrow networks)",
             theorem="Theorem 2", hypothesis=HYPOTHESES["A3"])
     return _build("wide", net, Xa, Ya, W0, net.depth, delta=delta, seed=seed, samples=samples,
-                  attempts=attempts, directions={}, details={})
+                  attempts=attempts, directions={}, details={}, precision=precision)
 
 
 def pyramid_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights: Sequence[Any] | None = None,
                  *, h0: int | None = None, delta: float = 1e-3, seed: int = 0, samples: int = 201,
-                 attempts: int = 20) -> PTPath:
+                 attempts: int = 20, precision: str = "auto") -> PTPath:
     """Theorem 3 / 8: a wide layer h0 then a pyramid; the path (76) changes only W_{h0+1}.
 
     Parameters
@@ -576,17 +625,13 @@ def pyramid_path(widths: Sequence[int], activation: Any, X: Any, Y: Any, weights
         directions[h] = a4.direction
     kind = "wide" if h0 == H else "pyramid"
     return _build(kind, net, Xa, Ya, W0, h0, delta=delta, seed=seed, samples=samples, attempts=attempts,
-                  directions=directions, details={"h0": h0})
+                  directions=directions, details={"h0": h0}, precision=precision)
 
 
 def decreasing_path(widths: Sequence[int], activation: Any, X: Any, Y: Any,
                     weights: Sequence[Any] | None = None, **kwargs: Any) -> PTPath:
-    """The wide path when d_H ≥ N (and no other ``h0`` is asked for), else the pyramid path of Theorem 3.
-
-    References
-    ----------
-    Li, Ding & Sun, Theorems 2 and 3.
-    """
+    """The wide path when d_H ≥ N (and no other ``h0`` is asked for), else the pyramid path (Li, Ding & Sun,
+    Theorems 2 and 3)."""
     net = deep_network(widths, activation)
     Xa = np.asarray(X, dtype=float)
     N = Xa.shape[-1]
@@ -610,6 +655,8 @@ def check_constructive(record: Mapping[str, Any], gen: Mapping[str, Any], kind: 
     layer = int(gen["changed_layer"])
     N, H = X.shape[1], net.depth
     h0 = H if kind == "wide" else layer - 1
+    if pt_mp.is_ball(record):
+        return pt_mp.check_ball(record, net, X, Y, Wp, end, lambdas, losses, checks)
     checks["changed layer"] = layer == h0 + 1 and 1 <= h0 <= H
     if not checks["changed layer"]:
         return
@@ -643,7 +690,9 @@ def check_constructive(record: Mapping[str, Any], gen: Mapping[str, Any], kind: 
     checks["losses reproduce"] = bool(losses.shape == again.shape and np.all(np.isfinite(losses)) and
                                       np.all(np.abs(again - losses) <= 10 * floors + 1e-12 * max(1.0, E0)))
     checks["losses follow (1 − λ)² E(W^p)"] = bool(np.all(np.abs(again - predicted) <= 10 * floors + 1e-12 * E0))
-    checks["strictly decreasing"] = bool(np.all(np.diff(again)[_resolved(predicted, floors)] < 0))
+    resolved = _resolved(predicted, floors)
+    checks["strictly decreasing"] = bool(np.all(np.diff(again)[resolved] < 0))
+    checks[UNDECIDED_CHECK] = bool(resolved.any())
     checks["end loss is 0 up to rounding"] = bool(again.size > 0 and again[-1] <= 10 * floors[-1])
     checks["stored rounding floor agrees"] = agrees(record.get("rounding_floor"), floor, 1e-6, 0.0)
 

@@ -137,12 +137,20 @@ class PTPath(ArrayEq):
         return float(self.losses[-1])
 
     @property
+    def undecided(self) -> bool:
+        """No step's predicted decrease exceeded the rounding floor: the check resolved nothing."""
+        return bool(self.unresolved_steps >= self.lambdas.size - 1)
+
+    @property
     def verified(self) -> bool:
-        return bool(self.strictly_decreasing and self.end_loss_ok)
+        return bool(self.strictly_decreasing and self.end_loss_ok and not self.undecided)
 
     @property
     def status(self) -> str:
-        return "path" if self.verified else "failed"
+        """"path" (verified), "undecided" (nothing resolved, nothing contradicted) or "failed"."""
+        if self.verified:
+            return "path"
+        return "undecided" if self.undecided and self.strictly_decreasing and self.end_loss_ok else "failed"
 
     def to_dict(self, *, include_weights: bool = True) -> dict[str, Any]:
         """The ``basins.path/1`` record (see the module docstring)."""
@@ -166,7 +174,7 @@ class PTPath(ArrayEq):
             "perturbation": {"delta": self.delta, "size": self.perturbation, "sigma_min": self.sigma_min,
                              "layers": list(self.perturbed_layers)},
             "barrier": None,
-            "verification": "verified numerically" if self.verified else "failed",
+            "verification": {"path": "verified numerically", "undecided": "undecided"}.get(self.status, "failed"),
             "details": self.details,
         }
         gen: dict[str, Any] = {
