@@ -29,7 +29,9 @@ def bound_cmd(case_file: str, dps: int | None, rtol: float, as_json: bool) -> No
     Induced Model in Nonconvex Machine Learning", arXiv:1904.03673); a
     mismatch beyond rounding shows the point is not a critical point.  Exit
     status 0 when they agree, 1 otherwise.  Everything is recomputed from
-    x, y, v, w and the activation of CASE_FILE.
+    x, y, v, w (and the output bias c) and the activation of CASE_FILE; a
+    "basins.case/2" case (inputs in R^d, hidden and output bias) is checked
+    the same way, the output bias being one more Jacobian column of ones.
 
     \b
     Examples:
@@ -41,7 +43,10 @@ def bound_cmd(case_file: str, dps: int | None, rtol: float, as_json: bool) -> No
     if as_json:
         emit_json({**res.to_dict(), "file": case_file})
     else:
-        click.echo(f"{safe(case.theorem)}, activation {safe(case.activation.name)}, N = {case.N}, m = {case.m} ({res.precision})")
+        shape = "" if case.model.scalar else (f", d = {case.d}, hidden bias {'yes' if case.bias else 'no'}, "
+                                              f"output bias {'yes' if case.output_bias is not None else 'no'}")
+        click.echo(f"{safe(case.theorem)}, activation {safe(case.activation.name)}, N = {case.N}, m = {case.m}"
+                   f"{shape} ({res.precision})")
         click.echo(f"loss                  E = {res.loss:.17g}")
         click.echo(f"gradient-basis value  ||P_N[J] y||² = {res.gradient_basis_value:.17g}")
         click.echo(f"difference            {res.difference:.6g}  (tolerance {res.tolerance:.3g}: "

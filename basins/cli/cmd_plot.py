@@ -41,12 +41,13 @@ def _directions(text: str | None) -> list[list[float]] | None:
                + ", ".join("." + k for k in FORMATS) + ".", required=True)
 @click.option("--plane", type=click.Choice(list(PLANES)), default=None,
               help="Case files: the plane of the surface (default auto: the neuron's (w, v) plane when m = 1, "
-                   "else the Hessian's extreme eigenvectors).")
+                   "else the Hessian's extreme eigenvectors; for basins.case/2 files the two softest Hessian "
+                   "eigenvectors in the full θ, 'softest').")
 @click.option("--neuron", type=click.IntRange(min=1), default=None,
               help="Case files: the neuron (1-based) of --plane neuron.")
 @click.option("--directions", "directions_text", default=None,
-              help="Case files: two directions in θ = (v_1..v_m, w_1..w_m), comma-separated, the two separated "
-                   "by ';', e.g. '1,0;0,1'.")
+              help="Case files: two directions in θ = (v_1..v_m, w_1..w_m) (basins.case/2: θ = (v, w_1[1..D], "
+                   "..., w_m[1..D][, c])), comma-separated, the two separated by ';', e.g. '1,0;0,1'.")
 @click.option("--wide", "wide_text", default=None, help="Case files: wide window s_min,s_max,t_min,t_max, e.g. --wide -1,1,-1,1.")
 @click.option("--zoom", "zoom_text", default=None, help="Case files: zoom window s_min,s_max,t_min,t_max, e.g. --zoom -0.01,0.01,-0.01,0.01.")
 @click.option("--resolution", type=click.IntRange(min=11, max=1001), default=None,
@@ -73,6 +74,9 @@ def plot_cmd(input_file: str, output: str, plane: str | None, neuron: int | None
     basins.case/1   the loss surface and contour map around the point, a
                     wide view and a zoom (the paper's Figure 3), point and
                     witness marked
+    basins.case/2   the same for inputs in R^d with hidden and output
+                    biases, by default on the two softest Hessian
+                    eigendirections in the full parameter vector
     basins.path/1   the loss along a `basins pt` path, or the barrier of a
                     blocked case
     basins.sweep/1  the transition-width table as a chart

@@ -20,10 +20,14 @@ def sweep_memory(N: int, trials: int, workers: int, samples: int) -> float:
 def format_sweep(s: dict) -> str:
     """The sweep table as text (from the basins.sweep/1 record)."""
     t = s["table1"]
-    lines = [f"activation {safe(s['activation'])}, N = {s['N']}, {s['trials']} data set(s) per width, "
+    model = s.get("model")
+    shape = "" if not model else (f", inputs in R^{model['input_dim']}"
+                                  + (", hidden bias" if model["hidden_bias"] else "")
+                                  + (", output bias" if model["output_bias"] else ""))
+    lines = [f"activation {safe(s['activation'])}, N = {s['N']}{shape}, {s['trials']} data set(s) per width, "
              f"constructions: {', '.join(s['constructions'])}",
              f"Table 1 ({t['reference']}): class '{t['class']}': transition width {t['transition']} "
-             f"[{t['theorems']}]",
+             f"[{t['theorems']}]" + (f"; {t['note']}" if t.get("note") else ""),
              f"{'m':>3}  {'found':>7}  {'by':<14} paper",
              ]
     for r in s["rows"]:
@@ -48,24 +52,33 @@ def format_sweep(s: dict) -> str:
 @click.option("--scheduler", default=None, help="Dask scheduler address (needs the dask extra).")
 @click.option("--samples", type=click.IntRange(min=1), default=200, show_default=True,
               help="Random directions per radius in each verification.")
+@click.option("--d", "d", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Input dimension d (d > 1 sweeps the generalized Proposition 4 alone).")
+@click.option("--bias", is_flag=True, help="Give every hidden neuron a bias (x̃ = (x, 1), D = d + 1).")
+@click.option("--output-bias", "output_bias", is_flag=True, help="Give the output an output bias c.")
 @output_option("Write the sweep (schema basins.sweep/1) here, atomically.")
 @memory_option
 @json_option
 @handle_errors
 def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, scheduler: str | None,
-              samples: int, output: str | None, max_memory: int, as_json: bool) -> None:
+              samples: int, d: int, bias: bool, output_bias: bool, output: str | None, max_memory: int,
+              as_json: bool) -> None:
     """Find the widths with and without bad basins.
 
     For each width m = 1..N and each of --trials random data sets of N
     points, attempt every construction that applies to the activation and
     verify the result numerically; print the widths with and without a bad
-    basin beside Table 1 of Li, Ding & Sun (arXiv:1812.11039).
+    basin beside Table 1 of Li, Ding & Sun (arXiv:1812.11039).  With --d > 1,
+    --bias or --output-bias the inputs are d-dimensional with hidden and/or
+    output biases, and the only construction tried is the generalized
+    Proposition 4.
 
     \b
     Examples:
       basins sweep                                # softplus, N = 4
       basins sweep -a relu --N 3 --trials 1
       basins sweep -a shifted_relu --N 5 -o sweep.json
+      basins sweep -a softplus --N 8 --d 2 --bias --output-bias
       basins plot sweep.json -o sweep.pdf         # the sweep as a chart
     """
     from basins.cli.progress import Progress
@@ -76,7 +89,7 @@ def sweep_cmd(activation: str, N: int, trials: int, seed: int, workers: int, sch
                  "--N, --trials, --workers, --samples")
     with Progress(N * trials, "sweep") as bar:   # drawn on stderr only when it is a terminal
         result = sweep(activation, N, trials=trials, seed=seed, workers=workers, scheduler=scheduler,
-                       samples=samples, progress=bar.callback())
+                       samples=samples, progress=bar.callback(), input_dim=d, bias=bias, output_bias=output_bias)
     if output:
         result.save(output)
     data = result.to_dict()

@@ -1,7 +1,9 @@
 """Narrow networks: search for a strictly decreasing path, or the lowest barrier found.
 
-From a small perturbation θ_0 of a case's point θ̃ (1-hidden-layer scalar
-network, SPEC §0) the search
+From a small perturbation θ_0 of a case's point θ̃ (1-hidden-layer network:
+the scalar model of SPEC §0, or the model of SPEC §11 with d-dimensional
+inputs and hidden/output biases, searched in the full θ = (v, w_1..w_m[, c]))
+the search
 
 1. follows gradient descent with backtracking (every accepted step lowers E,
    and E is checked densely along every segment).  If it reaches a loss below
@@ -18,12 +20,15 @@ network, SPEC §0) the search
 The barrier of a path found is an *upper bound* on the minimax barrier between
 θ_0 and the witness (the lowest possible maximum over all paths); it is
 computed from ΔE relative to θ̃ without cancellation
-(:func:`basins.verification.sampling.delta_losses`) on a dense sampling of the polyline, so
+(:func:`basins.verification.sampling.delta_losses`; for the model of SPEC §11
+:func:`~basins.verification.sampling.delta_losses_model`) on a dense sampling of the polyline, so
 it is "verified numerically", not certified.  A strict local minimum can have
 no strictly decreasing path *starting at it*; after a perturbation a path may
 start downhill (into the basin), which is why the barrier is measured from
 E(θ_0).  When the width m ≥ N, the wide construction of :mod:`basins.landscape.pt`
-(Theorem 2) is used instead and always yields a path.
+(Theorem 2) is used instead and always yields a path (for the model of SPEC
+§11 on the inputs x̃_n, a hidden bias being one more input coordinate, with
+the output bias c held fixed, i.e. targets y − c).
 
 Results are written in the ``basins.path/1`` schema documented in
 :mod:`basins.landscape.pt`.
@@ -52,7 +57,7 @@ from basins.landscape.pt import wide_path
 from basins.landscape.records import PATH_SCHEMA, ArrayEq, PathResult, agrees, hex_array, unhex
 from basins.model import engine
 from basins.model import network as net1
-from basins.verification.sampling import delta_losses
+from basins.verification.sampling import delta_losses, delta_losses_model
 
 _EPS = float(np.finfo(float).eps)
 
@@ -71,14 +76,16 @@ class PathSearch(ArrayEq):
         "descent" (the path is the descent) or "barrier" (string / segment to the witness).
     case_loss, start_loss : float
         E(θ̃) and E(θ_0).
-    points : ndarray (K, 2m)
-        Vertices of the polyline, θ = (v, w).
+    points : ndarray (K, n_params)
+        Vertices of the polyline, θ = (v, w) (SPEC §11: θ = (v, w_1..w_m[, c])).
     lambdas, losses : ndarray
         Normalised arc length of the dense samples along the polyline and E there.
     barrier : float or None
         max E along the path − E(θ_0) for a blocked search.
     descent_end_loss : float
         Where the descent from θ_0 stopped.
+    model : Model
+        The network's shape (:class:`basins.model.engine.Model`; the scalar model by default).
     """
 
     status: str
@@ -97,6 +104,7 @@ class PathSearch(ArrayEq):
     descent_end_loss: float
     strictly_decreasing: bool
     details: dict = field(default_factory=dict)
+    model: engine.Model = engine.SCALAR
 
     @property
     def end_loss(self) -> float:
@@ -108,15 +116,16 @@ class PathSearch(ArrayEq):
 
     def to_dict(self) -> dict[str, Any]:
         """The ``basins.path/1`` record (see :mod:`basins.landscape.pt`)."""
-        m = self.points.shape[1] // 2
+        model = self.model
+        m = (self.points.shape[1] - int(model.output_bias)) // (1 + model.D)
         at = float(self.lambdas[int(np.argmax(self.losses))])
         return {
             "schema": PATH_SCHEMA,
             "kind": self.kind,
             "status": self.status,
             "theorem": self.details.get("theorem", ""),
-            "network": {"widths": [1, m, 1], "activations": [self.activation.text]},
-            "N": int(self.x.size),
+            "network": {"widths": [model.input_dim, m, 1], "activations": [self.activation.text]},
+            "N": int(self.x.shape[0]),
             "lambdas": self.lambdas.tolist(),
             "losses": self.losses.tolist(),
             "predicted": None,
@@ -136,10 +145,13 @@ class PathSearch(ArrayEq):
             "descent_end_loss": self.descent_end_loss,
             "verification": "verified numerically",
             "details": self.details,
-            "generator": {"formula": "polyline through the points θ = (v, w)", "changed_layer": None,
+            "generator": {"formula": "polyline through the points θ = (v, w)" if model.scalar else
+                          "polyline through the points θ = (v, w_1[1..D], …, w_m[1..D][, c]) (SPEC §11)",
+                          "changed_layer": None,
                           "x": hex_array(self.x), "y": hex_array(self.y),
                           "points": [hex_array(p) for p in self.points],
-                          "points_float": self.points.tolist(), "start": hex_array(self.start)},
+                          "points_float": self.points.tolist(), "start": hex_array(self.start),
+                          **({} if model.scalar else {"model": _model_dict(model)})},
         }
 
     @classmethod
@@ -164,7 +176,7 @@ class PathSearch(ArrayEq):
                        float(d["start_loss"]), float(d["perturbation"]["delta"]), points,
                        np.asarray(d["lambdas"], dtype=float), np.asarray(d["losses"], dtype=float),
                        None if bar is None else float(bar["value"]), float(d["descent_end_loss"]),
-                       bool(d["strictly_decreasing"]), dict(d.get("details") or {}))
+                       bool(d["strictly_decreasing"]), dict(d.get("details") or {}), read_model(gen))
         except (KeyError, TypeError, ValueError, InvalidArgument) as exc:
             raise CaseFormatError(f"{source}: {type(exc).__name__}: {exc}") from None
 
@@ -177,17 +189,78 @@ class PathSearch(ArrayEq):
 
 # ----------------------------------------------------------------- kernels --
 
-def _loss_grad(act: Activation, x: np.ndarray, y: np.ndarray, thetas: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """E and ∇E for K points θ (K, 2m) at once; shapes (K,) and (K, 2m) (the engine's float64 context)."""
-    m = thetas.shape[1] // 2
-    with np.errstate(over="ignore", invalid="ignore"):
-        ev = engine.derivatives(engine.float_context(act), x, y, thetas[:, :m], thetas[:, m:], order=1)
-    return ev.loss, ev.gradient
+def _model_dict(model: engine.Model) -> dict[str, Any]:
+    return {"input_dim": model.input_dim, "hidden_bias": model.hidden_bias, "output_bias": model.output_bias}
 
 
-def path_losses(activation: Activation | str, x: Any, y: Any, base: Any, points: Any) -> np.ndarray:
-    """ΔE = E(θ) − E(base) at each row θ of ``points`` (K, 2m), without cancellation.
+def read_model(gen: Mapping[str, Any]) -> engine.Model:
+    """The network's shape stored in a searched path's generator (the scalar model when absent)."""
+    spec = gen.get("model")
+    if spec is None:
+        return engine.SCALAR
+    if not isinstance(spec, Mapping):
+        raise ValueError(f"generator.model must be an object, not {type(spec).__name__}")
+    model = engine.Model(int(spec["input_dim"]), bool(spec["hidden_bias"]), bool(spec["output_bias"]))
+    model.check()
+    return model
+
+
+@dataclass(frozen=True)
+class _Net:
+    """The data and shape of the network searched: x (N,) or (N, d), y (N,), the model."""
+
+    act: Activation
+    x: np.ndarray
+    y: np.ndarray
+    model: engine.Model = engine.SCALAR
+
+    def split(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(v (K, m), w (K, m, D), c (K,) or None) from K rows of θ = (v, w_1..w_m[, c])."""
+        model = self.model
+        m = (thetas.shape[1] - int(model.output_bias)) // (1 + model.D)
+        W = thetas[:, m:m + m * model.D].reshape(thetas.shape[0], m, model.D)
+        return thetas[:, :m], W, (thetas[:, -1] if model.output_bias else None)
+
+    def loss_grad(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """E and ∇E for K points θ at once; shapes (K,) and (K, n_params) (the engine's float64 context)."""
+        ctx = engine.float_context(self.act)
+        if self.model.scalar:
+            m = thetas.shape[1] // 2
+            with np.errstate(over="ignore", invalid="ignore"):
+                ev = engine.derivatives(ctx, self.x, self.y, thetas[:, :m], thetas[:, m:], order=1)
+            return ev.loss, ev.gradient
+        v, W, c = self.split(thetas)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ev = engine.derivatives(ctx, self.x, self.y, v, W, order=1, c=c, model=self.model)
+        return np.atleast_1d(ev.loss), np.atleast_2d(ev.gradient)
+
+    def deltas(self, base: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """ΔE = E(θ) − E(base) at each row θ of ``points``, without cancellation."""
+        if self.model.scalar:
+            return path_losses(self.act, self.x, self.y, base, points)
+        return path_losses(self.act, self.x, self.y, base, points, model=self.model)
+
+    def loss(self, theta: np.ndarray) -> float:
+        """E at one θ (float64)."""
+        if self.model.scalar:
+            m = theta.size // 2
+            return net1.loss(self.act, self.x, self.y, theta[:m], theta[m:])
+        v, W, c = self.split(theta[None, :])
+        return net1.loss(self.act, self.x, self.y, v[0], W[0], c=None if c is None else float(c[0]),
+                         model=self.model)
+
+
+def _loss_grad(net: _Net, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return net.loss_grad(thetas)
+
+
+def path_losses(activation: Activation | str, x: Any, y: Any, base: Any, points: Any, *,
+                model: engine.Model = engine.SCALAR) -> np.ndarray:
+    """ΔE = E(θ) − E(base) at each row θ of ``points`` (K, n_params), without cancellation.
+
+    θ = (v, w) for the scalar model (SPEC §0); θ = (v, w_1[1..D], …, w_m[1..D][, c])
+    for ``model`` of SPEC §11 (x then N rows of d), through
+    :func:`~basins.verification.sampling.delta_losses_model`.
 
     Examples
     --------
@@ -195,12 +268,24 @@ def path_losses(activation: Activation | str, x: Any, y: Any, base: Any, points:
     >>> d = path_losses("linear", [1.0, 2.0], [0.0, 0.0], [1.0, 1.0], [[2.0, 1.0]])
     >>> float(d[0])      # E(2, 1) − E(1, 1) = (4 + 16) − (1 + 4)
     15.0
+    >>> model = engine.Model(input_dim=1, output_bias=True)     # ŷ = v w x + c
+    >>> float(path_losses("linear", [[1.0], [2.0]], [0.0, 0.0], [1.0, 1.0, 0.0], [[2.0, 1.0, 1.0]],
+    ...                   model=model)[0])     # E(2, 1, 1) − E(1, 1, 0) = (9 + 25) − (1 + 4)
+    29.0
     """
     act = as_activation(activation)
     base = np.asarray(base, dtype=float)
     P = np.atleast_2d(np.asarray(points, dtype=float))
-    m = base.size // 2
-    return delta_losses(act, x, y, base[:m], base[m:], P[:, :m] - base[:m], P[:, m:] - base[m:], workers=1)
+    if model.scalar:
+        m = base.size // 2
+        return delta_losses(act, x, y, base[:m], base[m:], P[:, :m] - base[:m], P[:, m:] - base[m:], workers=1)
+    net = _Net(act, np.asarray(x, dtype=float), np.asarray(y, dtype=float), model)
+    v, W, c = net.split(base[None, :])
+    if P.shape[1] != base.size:
+        raise InvalidArgument(f"points have {P.shape[1]} entries per row; θ has {base.size}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        return delta_losses_model(act, net.x, net.y, v[0], W[0], P - base,
+                                  c=None if c is None else float(c[0]), model=model)
 
 
 def check_strictly_decreasing(losses: Any, *, tol: float = 0.0) -> bool:
@@ -265,12 +350,11 @@ def at_arc_length(points: np.ndarray, lambdas: np.ndarray) -> np.ndarray:
     return out
 
 
-def _descend(act: Activation, x: np.ndarray, y: np.ndarray, theta0: np.ndarray, target: float,
-             max_steps: int) -> list[np.ndarray]:
+def _descend(net: _Net, theta0: np.ndarray, target: float, max_steps: int) -> list[np.ndarray]:
     """Gradient descent with backtracking; stops below ``target`` or when stalled."""
     pts = [theta0]
     th = theta0
-    E0, g0 = _loss_grad(act, x, y, th[None])
+    E0, g0 = _loss_grad(net, th[None])
     E, g = float(E0[0]), g0[0]
     alpha = 1e-2 / max(1.0, float(np.linalg.norm(g)))
     for _ in range(max_steps):
@@ -279,7 +363,7 @@ def _descend(act: Activation, x: np.ndarray, y: np.ndarray, theta0: np.ndarray, 
             break
         while alpha > 1e-300:
             cand = th - alpha * g
-            Ec, gc = _loss_grad(act, x, y, cand[None])
+            Ec, gc = _loss_grad(net, cand[None])
             if float(Ec[0]) < E - 1e-4 * alpha * gn * gn:
                 break
             alpha *= 0.5
@@ -293,7 +377,7 @@ def _descend(act: Activation, x: np.ndarray, y: np.ndarray, theta0: np.ndarray, 
     return pts
 
 
-def _string(act: Activation, x: np.ndarray, y: np.ndarray, S: np.ndarray, iterations: int) -> np.ndarray:
+def _string(net: _Net, S: np.ndarray, iterations: int) -> np.ndarray:
     """Simplified string method with fixed ends, from the initial string S (images, 2m)."""
     images = S.shape[0]
     a, b = S[0].copy(), S[-1].copy()
@@ -301,12 +385,12 @@ def _string(act: Activation, x: np.ndarray, y: np.ndarray, S: np.ndarray, iterat
     alpha = np.full(images - 2, 1e-3)
     for _ in range(iterations):
         inner = S[1:-1]
-        E, g = _loss_grad(act, x, y, inner)
+        E, g = _loss_grad(net, inner)
         gn = np.linalg.norm(g, axis=1)
         length = float(np.sum(np.linalg.norm(np.diff(S, axis=0), axis=1)))
         step = np.minimum(alpha, 0.5 * length / images) / np.maximum(gn, 1e-300)
         cand = inner - step[:, None] * g
-        Ec, _ = _loss_grad(act, x, y, cand)
+        Ec, _ = _loss_grad(net, cand)
         ok = np.isfinite(Ec) & (Ec < E)
         inner = np.where(ok[:, None], cand, inner)
         alpha = np.where(ok, alpha * 1.3, alpha * 0.5)
@@ -322,8 +406,7 @@ def _string(act: Activation, x: np.ndarray, y: np.ndarray, S: np.ndarray, iterat
     return S
 
 
-def _refined_string(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndarray, a: np.ndarray,
-                    b: np.ndarray, images: int, iterations: int, max_images: int, per_segment: int
+def _refined_string(net: _Net, base: np.ndarray, a: np.ndarray, b: np.ndarray, images: int, iterations: int, max_images: int, per_segment: int
                     ) -> tuple[np.ndarray, list[float]]:
     """The string, refined by inserting midpoints while its barrier keeps falling by > 1 %."""
     t = np.linspace(0.0, 1.0, images)
@@ -332,9 +415,9 @@ def _refined_string(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndar
     history: list[float] = []
     best_S, best_top = S, np.inf
     while True:
-        S = _string(act, x, y, S, iterations)
+        S = _string(net, S, iterations)
         D, _ = _densify(S, per_segment)
-        top = float(np.max(path_losses(act, x, y, base, D)))
+        top = float(np.max(net.deltas(base, D)))
         history.append(top)
         improved = top < best_top - 0.01 * abs(best_top) if np.isfinite(best_top) else True
         if top < best_top:
@@ -347,11 +430,10 @@ def _refined_string(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndar
         S[1::2] = mid
 
 
-def _relax_perpendicular(act: Activation, x: np.ndarray, y: np.ndarray, p: np.ndarray, tangent: np.ndarray,
-                         steps: int = 30) -> np.ndarray:
+def _relax_perpendicular(net: _Net, p: np.ndarray, tangent: np.ndarray, steps: int = 30) -> np.ndarray:
     """Lower E at p by gradient steps orthogonal to ``tangent`` (with backtracking)."""
     tau = tangent / (np.linalg.norm(tangent) or 1.0)
-    E1, g1 = _loss_grad(act, x, y, p[None])
+    E1, g1 = _loss_grad(net, p[None])
     E, g = float(E1[0]), g1[0]
     alpha = 1e-2
     for _ in range(steps):
@@ -361,7 +443,7 @@ def _relax_perpendicular(act: Activation, x: np.ndarray, y: np.ndarray, p: np.nd
             break
         while alpha > 1e-14:
             cand = p - (alpha / dn) * d
-            Ec, gc = _loss_grad(act, x, y, cand[None])
+            Ec, gc = _loss_grad(net, cand[None])
             if float(Ec[0]) < E:
                 break
             alpha *= 0.5
@@ -372,26 +454,25 @@ def _relax_perpendicular(act: Activation, x: np.ndarray, y: np.ndarray, p: np.nd
     return p
 
 
-def _polish(act: Activation, x: np.ndarray, y: np.ndarray, base: np.ndarray, S: np.ndarray, rounds: int,
-            per_segment: int) -> np.ndarray:
+def _polish(net: _Net, base: np.ndarray, S: np.ndarray, rounds: int, per_segment: int) -> np.ndarray:
     """Lower the maximum of E along the polyline S: insert a vertex at the highest point of a
     chord, or move the highest vertex, and relax it orthogonally to the path."""
     S = S.copy()
     for _ in range(rounds):
         D, _ = _densify(S, per_segment)
-        dl = path_losses(act, x, y, base, D)
+        dl = net.deltas(base, D)
         k = int(np.argmax(dl))
         seg, r = divmod(k - 1, per_segment) if k > 0 else (0, per_segment - 1)
         if k == 0 or k == len(dl) - 1:
             break
         if r == per_segment - 1:            # the maximum sits on vertex seg + 1
             i = seg + 1
-            new = _relax_perpendicular(act, x, y, S[i], S[i + 1] - S[i - 1])
+            new = _relax_perpendicular(net, S[i], S[i + 1] - S[i - 1])
             if np.array_equal(new, S[i]):
                 break
             S[i] = new
         else:                               # inside a chord: insert a vertex there and relax it
-            p = _relax_perpendicular(act, x, y, D[k], S[seg + 1] - S[seg])
+            p = _relax_perpendicular(net, D[k], S[seg + 1] - S[seg])
             S = np.vstack([S[:seg + 1], p[None, :], S[seg + 1:]])
     return S
 
@@ -406,7 +487,8 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
     Parameters
     ----------
     case : Case
-        A 1-hidden-layer scalar network point (x, y, v, w) and its witness.
+        A 1-hidden-layer network point (x, y, v, w[, c]) and its witness: the
+        scalar model, or a "basins.case/2" case (SPEC §11), searched in full θ.
     perturbation : float
         Norm of the random perturbation θ_0 − θ̃ (seeded).
     seed : int
@@ -453,55 +535,70 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
     if images < 3 or per_segment < 1:
         raise InvalidArgument(f"images={images!r} must be ≥ 3 and per_segment={per_segment!r} ≥ 1")
     act = case.activation
+    model = case.model
     x, y, v, w = case.arrays()
-    m, N = v.size, x.size
+    m, N = v.size, x.shape[0]
+    c = case.output_bias
     if m >= N:
-        return wide_path([1, m, 1], act, x[None, :], y[None, :], [w[:, None], v[None, :]],
+        if model.scalar:
+            return wide_path([1, m, 1], act, x[None, :], y[None, :], [w[:, None], v[None, :]],
+                             delta=perturbation, seed=seed)
+        # SPEC §11: a hidden bias is one more input coordinate (x̃_n = (x_n, 1)); the output bias is held fixed
+        Xt = engine.float_context(act).rows(x, model)
+        wide = wide_path([model.D, m, 1], act, Xt.T, (y - (c or 0.0))[None, :], [w.reshape(m, model.D), v[None, :]],
                          delta=perturbation, seed=seed)
-    theta = np.concatenate([v, w])
+        wide.details["model"] = {**_model_dict(model), "note": (
+            "Theorem 2's path on the inputs x̃_n (a hidden bias is the last input coordinate, equal to 1)"
+            + (f"; the output bias c = {c!r} is held fixed: targets y − c" if c is not None else ""))}
+        return wide
+    net = _Net(act, x, y, model)
+    theta = case.theta()
     rng = np.random.default_rng(seed)
     d = rng.standard_normal(theta.size)
     theta0 = theta + perturbation * d / np.linalg.norm(d)
-    E_case = float(_loss_grad(act, x, y, theta[None])[0][0])
+    E_case = float(_loss_grad(net, theta[None])[0][0])
     if not np.isfinite(E_case):
         raise InvalidArgument(f"case {case.name or ''}: E(v, w) = {E_case} overflows float64 at the case's point "
                               f"(max |x| = {np.abs(x).max():.3g}, |y| = {np.abs(y).max():.3g}, |v| = "
                               f"{np.abs(v).max():.3g}, |w| = {np.abs(w).max():.3g}); the loss must be finite")
     tol = 1e-10 * max(1.0, abs(E_case))
     # 1. descent
-    E_start = float(_loss_grad(act, x, y, theta0[None])[0][0])
+    E_start = float(_loss_grad(net, theta0[None])[0][0])
     target = min(E_case, E_start) - tol
-    pts = np.array(_descend(act, x, y, theta0, target, max_steps))
+    pts = np.array(_descend(net, theta0, target, max_steps))
     dense, lam = _densify(pts, per_segment) if len(pts) > 1 else (pts, np.zeros(1))
-    dE = path_losses(act, x, y, theta, dense)
+    dE = net.deltas(theta, dense)
     start_d = float(dE[0])
     end_d = float(dE[-1])
     details: dict[str, Any] = {"theorem": case.theorem, "case": case.name or None, "seed": seed,
                                "descent_steps": len(pts) - 1}
     if len(pts) > 1 and end_d < min(0.0, start_d) - tol and check_strictly_decreasing(dE):
         return PathSearch("path", "descent", act, x, y, E_case, theta0, E_case + start_d, perturbation, pts, lam,
-                          E_case + dE, None, E_case + end_d, True, details)
+                          E_case + dE, None, E_case + end_d, True, details, model)
     if case.witness is None:
         raise InvalidArgument("case has no witness, so no lower point to search a path to")
-    wit = np.concatenate([np.asarray(case.witness.v, float), np.asarray(case.witness.w, float)])
+    wit_parts = [np.asarray(case.witness.v, float), np.asarray(case.witness.w, float).ravel()]
+    if model.output_bias:
+        wit_parts.append(np.array([float(case.witness.c if case.witness.c is not None else (c or 0.0))]))
+    wit = np.concatenate(wit_parts)
     # 2. paths to the witness: the straight segment and the string; keep the lower maximum
-    string, history = _refined_string(act, x, y, theta, theta0, wit, images, iterations, max_images, per_segment)
-    string = _polish(act, x, y, theta, string, polish, per_segment)
+    string, history = _refined_string(net, theta, theta0, wit, images, iterations, max_images, per_segment)
+    string = _polish(net, theta, string, polish, per_segment)
     details["string_refinements"] = [{"images": images * 2 ** k - (2 ** k - 1), "max_dE": h}
                                      for k, h in enumerate(history)]
     candidates = [("segment", np.vstack([theta0, wit]), per_segment * images), ("string", string, per_segment)]
     # via the witness's own valley: a string to where gradient descent from the witness ends, then back
     # up that descent (E there stays ≤ E(witness) < E(start)); helps when the witness is far away
-    back = np.array(_descend(act, x, y, wit, -np.inf, max_steps))
+    back = np.array(_descend(net, wit, -np.inf, max_steps))
     if len(back) > 1:
         back = back[np.unique(np.linspace(0, len(back) - 1, min(len(back), 200)).astype(int))]
-        s2, _ = _refined_string(act, x, y, theta, theta0, back[-1], images, iterations, max_images, per_segment)
-        s2 = _polish(act, x, y, theta, s2, polish, per_segment)
+        s2, _ = _refined_string(net, theta, theta0, back[-1], images, iterations, max_images, per_segment)
+        s2 = _polish(net, theta, s2, polish, per_segment)
         candidates.append(("string to the witness's descent", np.vstack([s2, back[::-1][1:]]), per_segment))
     best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
     for name, P, k in candidates:
         D, L = _densify(P, k)
-        dl = path_losses(act, x, y, theta, D)
+        dl = net.deltas(theta, D)
         top = float(np.max(dl))
         details[f"{name} barrier"] = top - start_d
         if best is None or top < best[0]:
@@ -511,7 +608,7 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
     strictly = check_strictly_decreasing(dl)
     status = "path" if strictly and float(dl[-1]) < min(0.0, start_d) - tol else "blocked"
     return PathSearch(status, "barrier", act, x, y, E_case, theta0, E_case + start_d, perturbation, P, L,
-                      E_case + dl, top - start_d, E_case + end_d, strictly, details)
+                      E_case + dl, top - start_d, E_case + end_d, strictly, details, model)
 
 
 def check_searched(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str, losses: np.ndarray,
@@ -521,13 +618,16 @@ def check_searched(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str,
     x, y = unhex(gen["x"]), unhex(gen["y"])
     act = as_activation(record["network"]["activations"][0])
     lambdas = np.asarray(record["lambdas"], dtype=float)
-    if pts.ndim != 2 or pts.shape[0] < 1 or pts.shape[1] % 2 or lambdas.ndim != 1 or lambdas.size < 1:
+    model = read_model(gen)
+    per = 1 + model.D
+    if (pts.ndim != 2 or pts.shape[0] < 1 or (pts.shape[1] - int(model.output_bias)) % per
+            or lambdas.ndim != 1 or lambdas.size < 1):
         raise ValueError(f"points with shape {pts.shape} and lambdas with shape {lambdas.shape}")
-    m = pts.shape[1] // 2
-    E_start = net1.loss(act, x, y, pts[0, :m], pts[0, m:])
+    net = _Net(act, x, y, model)
+    E_start = net.loss(pts[0])
     # ΔE relative to the first point, without cancellation, at the vertices and at every stored λ
-    dV = path_losses(act, x, y, pts[0], pts)
-    dD = path_losses(act, x, y, pts[0], at_arc_length(pts, np.clip(lambdas, 0.0, 1.0)))
+    dV = net.deltas(pts[0], pts)
+    dD = net.deltas(pts[0], at_arc_length(pts, np.clip(lambdas, 0.0, 1.0)))
     E = E_start + dD
     tols = 1e-9 * np.maximum(1.0, np.abs(E)) + 1e-12     # on each recomputed loss
 
@@ -537,7 +637,7 @@ def check_searched(record: Mapping[str, Any], gen: Mapping[str, Any], kind: str,
     checks["λ increases from 0 to 1"] = bool(lambdas.size >= 2 and lambdas[0] == 0 and abs(lambdas[-1] - 1) <= 1e-12
                                              and np.all(np.diff(lambdas) >= 0))
     checks["losses reproduce"] = bool(losses.shape == E.shape and np.all(np.abs(losses - E) <= tols))
-    E_end = net1.loss(act, x, y, pts[-1, :m], pts[-1, m:])
+    E_end = net.loss(pts[-1])
     checks["start loss reproduces"] = (agrees(record.get("start_loss"), E_start, 0.0, tol(E_start))
                                        and abs(E[0] - E_start) <= tol(E_start))
     checks["end loss reproduces"] = (agrees(record.get("end_loss"), E_end, 0.0, tol(E_end))

@@ -32,6 +32,16 @@ basin found where a theorem forbids one); ``backend``; ``seconds``;
 ``details``.  JSON Schema: ``basins/io/schemas/sweep-1.json``; :meth:`Sweep.from_dict`
 validates a record and reads it back exactly.
 
+The model of SPEC §11 (``input_dim`` d > 1, a hidden ``bias``, an
+``output_bias``) is swept with the one construction that supports it, the
+generalized Proposition 4 (key "general",
+:func:`basins.constructions.general.construct_general`), on seeded inputs in
+[−2, 2]^d; the record then has ``model`` (``input_dim``, ``hidden_bias``,
+``output_bias``).  Table 1 is a statement about scalar inputs without biases:
+for this model only Theorem 2 (no basin at m ≥ N) and Theorem 5 (none for a
+positively homogeneous σ; the hidden bias is one more input coordinate, c is
+held fixed) decide a width.
+
 References
 ----------
 D. Li, T. Ding, R. Sun, *On the Benefit of Width for Neural Networks:
@@ -54,8 +64,16 @@ from basins.activations import Activation, as_activation
 from basins.io.case import write_json_atomic
 from basins.errors import BasinsError, CaseFormatError, InvalidArgument
 from basins.io.records import read_json, validate_record
+from basins.model.engine import SCALAR, Model
 
-__all__ = ["TABLE1", "SWEEP_SCHEMA", "Sweep", "classify", "paper_prediction", "sweep", "sweep_data"]
+__all__ = ["TABLE1", "SWEEP_SCHEMA", "GENERAL_KEY", "Sweep", "classify", "paper_prediction", "sweep", "sweep_data",
+           "sweep_inputs"]
+
+#: The construction key of the generalized Proposition 4 (SPEC §11), the only one for d > 1 or biases.
+GENERAL_KEY = "general"
+
+_GENERAL_NOTE = ("Table 1 is about scalar inputs without biases; for the model of SPEC §11 only Theorem 2 "
+                 "(none at m ≥ N) and Theorem 5 (none for positively homogeneous σ) decide a width")
 
 SWEEP_SCHEMA = "basins.sweep/1"
 
@@ -118,8 +136,8 @@ def classify(activation: Activation | str) -> str:
     return "not covered by Table 1"
 
 
-def paper_prediction(cls: str, m: int, N: int) -> str:
-    """What the paper says about basins at width m for the class ``cls``.
+def paper_prediction(cls: str, m: int, N: int, model: Model = SCALAR) -> str:
+    """What the paper says about basins at width m for the class ``cls`` (and, SPEC §11, the ``model``).
 
     Examples
     --------
@@ -127,11 +145,15 @@ def paper_prediction(cls: str, m: int, N: int) -> str:
     'none (Theorem 5)'
     >>> paper_prediction("C2, σ(0)σ′(0)σ″(0) ≠ 0", 1, 5)
     'exists for some y (Theorem 6)'
+    >>> paper_prediction("C2, σ(0)σ′(0)σ″(0) ≠ 0", 1, 5, Model(2, True, True))
+    'not decided by the paper (SPEC §11 model)'
     """
     if cls == "positively homogeneous":
         return "none (Theorem 5)"
     if m >= N:
         return "none (Theorem 2, m ≥ N)"
+    if not model.scalar:
+        return "not decided by the paper (SPEC §11 model)"
     if cls.startswith("C2") and m == 1 and N >= 3:
         return "exists for some y (Theorem 6)"
     if cls.startswith("piecewise") and 2 * m + 1 <= N and N >= 3:
@@ -156,6 +178,50 @@ def sweep_data(N: int, seed: int) -> np.ndarray:
             return x
 
 
+def sweep_inputs(N: int, d: int, seed: int) -> np.ndarray:
+    """Seeded inputs X (N, d) for the model of SPEC §11: rows uniform in [−2, 2]^d, rounded to 6 digits, distinct.
+
+    Examples
+    --------
+    >>> X = sweep_inputs(6, 2, 0)
+    >>> X.shape, len({tuple(r) for r in X.tolist()})
+    ((6, 2), 6)
+    """
+    rng = np.random.default_rng(seed)
+    while True:
+        X = np.round(rng.uniform(-2.0, 2.0, (N, d)), 6)
+        if np.unique(X, axis=0).shape[0] == N:
+            return X
+
+
+def _attempt_general(task: tuple[str, int, int, int, tuple[str, ...], int, tuple[int, bool, bool]]
+                     ) -> dict[str, Any]:
+    """One (m, data set) of the model of SPEC §11: the generalized Proposition 4, then verify_case."""
+    from basins.constructions.general import construct_general
+    from basins.verification.verify import verify_case
+
+    text, N, m, data_seed, keys, samples, (d, bias, output_bias) = task
+    act = as_activation(text)
+    X = sweep_inputs(N, d, data_seed)
+    name = f"{GENERAL_KEY} (seeded)"
+    try:
+        case = construct_general(act, X, width=m, bias=bias, output_bias=output_bias, seed=data_seed,
+                                 samples=samples)
+    except BasinsError as exc:
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+        return {"m": m, "seed": data_seed, "found": False, "construction": None, "data": None,
+                "reasons": {name: reason}}
+    try:
+        status = verify_case(case, samples=samples, seed=data_seed).status
+    except BasinsError as exc:
+        status = f"failed ({exc})"
+    if status == "verified numerically":
+        return {"m": m, "seed": data_seed, "found": True, "construction": GENERAL_KEY, "data": "seeded",
+                "reasons": {}, "loss": case.loss, "witness_loss": None if case.witness is None else case.witness.loss}
+    return {"m": m, "seed": data_seed, "found": False, "construction": None, "data": None,
+            "reasons": {name: f"case built but verification {status}"}}
+
+
 def _accepts_N(fn: Any) -> bool:
     import inspect
     try:
@@ -165,7 +231,7 @@ def _accepts_N(fn: Any) -> bool:
     return "N" in params
 
 
-def _attempt(task: tuple[str, int, int, int, tuple[str, ...], int]) -> dict[str, Any]:
+def _attempt(task: tuple[Any, ...]) -> dict[str, Any]:
     """One (m, data set): try each construction until one gives a verified case.
 
     Each construction is tried on the seeded inputs (sorted in decreasing
@@ -176,6 +242,8 @@ def _attempt(task: tuple[str, int, int, int, tuple[str, ...], int]) -> dict[str,
     from basins.constructions.choose import CONSTRUCTIONS
     from basins.verification.verify import verify_case
 
+    if len(task) == 7:
+        return _attempt_general(task)  # type: ignore[arg-type]
     text, N, m, data_seed, keys, samples = task
     act = as_activation(text)
     x = np.sort(sweep_data(N, data_seed))[::-1].copy()
@@ -228,6 +296,7 @@ class Sweep:
     backend: str
     seconds: float
     details: dict = field(default_factory=dict)
+    model: Model = SCALAR
 
     def rows(self) -> list[dict[str, Any]]:
         out = []
@@ -238,7 +307,7 @@ class Sweep:
             out.append({"m": m, "found": len(found), "attempts": len(at),
                         "constructions": sorted({a["construction"] for a in found}),
                         "data": sorted({a.get("data") or "" for a in found}),
-                        "reasons": reasons[:3], "paper": paper_prediction(self.cls, m, self.N)})
+                        "reasons": reasons[:3], "paper": paper_prediction(self.cls, m, self.N, self.model)})
         return out
 
     @property
@@ -263,7 +332,7 @@ class Sweep:
             "trials": self.trials,
             "seed": self.seed,
             "constructions": list(self.constructions),
-            "table1": {"class": self.cls, **TABLE1[self.cls]},
+            "table1": {"class": self.cls, **TABLE1[self.cls], **({} if self.model.scalar else {"note": _GENERAL_NOTE})},
             "rows": self.rows(),
             "widths_with": with_,
             "widths_without": self.widths_without,
@@ -275,6 +344,9 @@ class Sweep:
             "seconds": self.seconds,
             "attempts": [dict(a) for a in self.attempts],
             "details": dict(self.details),
+            **({} if self.model.scalar else {"model": {"input_dim": self.model.input_dim,
+                                                       "hidden_bias": self.model.hidden_bias,
+                                                       "output_bias": self.model.output_bias}}),
         }
 
     @classmethod
@@ -301,8 +373,17 @@ class Sweep:
                 raise CaseFormatError(f"{source}: rows.attempts add up to {total}; at most 1000000 can be rebuilt")
             attempts = _attempts_from_rows(d["rows"], int(d["seed"]))
             details["attempts"] = "rebuilt from the rows (the file predates stored attempts)"
+        model = SCALAR
+        if d.get("model") is not None:
+            spec = d["model"]
+            try:
+                model = Model(int(spec["input_dim"]), bool(spec["hidden_bias"]), bool(spec["output_bias"]))
+                model.check()
+            except (TypeError, KeyError, ValueError) as exc:
+                raise CaseFormatError(f"{source}: model={spec!r} is not a model (input_dim, hidden_bias, "
+                                      f"output_bias): {exc}") from None
         return cls(act, int(d["N"]), int(d["trials"]), int(d["seed"]), tuple(d["constructions"]), cls_, attempts,
-                   str(d.get("backend", "")), float(d.get("seconds", 0.0)), details)
+                   str(d.get("backend", "")), float(d.get("seconds", 0.0)), details, model)
 
     @classmethod
     def load(cls, path: str) -> "Sweep":
@@ -361,7 +442,8 @@ def _attempts_from_rows(rows: Sequence[Mapping[str, Any]], seed: int) -> tuple[d
 
 def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 0, workers: int = 2,
           scheduler: str | None = None, constructions: Sequence[str] | None = None,
-          samples: int = 200, progress: Callable[[int, int], None] | None = None) -> Sweep:
+          samples: int = 200, progress: Callable[[int, int], None] | None = None, input_dim: int = 1,
+          bias: bool = False, output_bias: bool = False) -> Sweep:
     """Attempt the registered constructions at every width m = 1..N on seeded data sets.
 
     Parameters
@@ -383,6 +465,10 @@ def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 
     progress : callable, optional
         Called as ``progress(done, total)`` after each (width, data set)
         attempt finishes (e.g. :meth:`basins.cli.progress.Progress.callback`).
+    input_dim, bias, output_bias : int, bool, bool
+        The model of SPEC §11 (d, a hidden bias, an output bias).  Any other than
+        the paper's (d = 1, no biases) is swept with the generalized Proposition 4
+        alone (``constructions`` may then only be ["general"]).
 
     Returns
     -------
@@ -391,7 +477,8 @@ def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 
     Raises
     ------
     InvalidArgument
-        Bad N, trials, workers, an unknown construction, or dask missing.
+        Bad N, trials, workers, an unknown construction, or dask missing; d > 1 or a bias with a
+        construction that supports only the paper's model.
 
     References
     ----------
@@ -409,11 +496,32 @@ def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 
     for name, val, lo in (("N", N, 2), ("trials", trials, 1), ("workers", workers, 1), ("samples", samples, 1)):
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < lo:
             raise InvalidArgument(f"{name}={val!r} must be an integer ≥ {lo}")
-    keys = tuple(CONSTRUCTIONS) if constructions is None else tuple(constructions)
-    unknown = [k for k in keys if k not in CONSTRUCTIONS]
-    if unknown:
-        raise InvalidArgument(f"constructions={list(keys)!r}: {unknown} not in {list(CONSTRUCTIONS)}")
-    tasks = [(act.text, int(N), m, int(seed) * 1000 + k, keys, int(samples))
+    model = Model(input_dim, bool(bias), bool(output_bias))
+    try:
+        model.check()
+    except ValueError as exc:
+        raise InvalidArgument(str(exc)) from None
+    if not model.scalar:
+        keys = (GENERAL_KEY,) if constructions is None else tuple(constructions)
+        scalar_only = [k for k in keys if k != GENERAL_KEY]
+        if scalar_only:
+            raise InvalidArgument(f"constructions={list(keys)!r}: {scalar_only} build the paper's network (scalar "
+                                  f"inputs, no biases); input_dim={input_dim!r}, bias={bias!r}, "
+                                  f"output_bias={output_bias!r} need the generalized Proposition 4 "
+                                  f"({GENERAL_KEY!r}, SPEC §11)")
+        try:
+            import basins.constructions.general  # noqa: F401
+        except ImportError as exc:
+            raise InvalidArgument(f"input_dim={input_dim!r}, bias={bias!r}, output_bias={output_bias!r}: the "
+                                  f"generalized Proposition 4 (basins.constructions.general) is not available "
+                                  f"({exc}); only the paper's model (d = 1, no biases) can be swept") from None
+    else:
+        keys = tuple(CONSTRUCTIONS) if constructions is None else tuple(constructions)
+        unknown = [k for k in keys if k not in CONSTRUCTIONS]
+        if unknown:
+            raise InvalidArgument(f"constructions={list(keys)!r}: {unknown} not in {list(CONSTRUCTIONS)}")
+    shape: tuple[Any, ...] = () if model.scalar else ((model.input_dim, model.hidden_bias, model.output_bias),)
+    tasks = [(act.text, int(N), m, int(seed) * 1000 + k, keys, int(samples)) + shape
              for m in range(1, int(N) + 1) for k in range(int(trials))]
     t0 = time.perf_counter()
 
@@ -453,4 +561,4 @@ def sweep(activation: Activation | str, N: int, *, trials: int = 2, seed: int = 
         pool.shutdown(wait=True)
         backend = f"processes ({workers})"
     return Sweep(act, int(N), int(trials), int(seed), keys, classify(act), tuple(results), backend,
-                 time.perf_counter() - t0)
+                 time.perf_counter() - t0, model=model)

@@ -21,6 +21,17 @@ Conventions of the callables (SPEC §0; E has no factor 1/2):
 * ``minimize(fun, jac, theta0) -> theta``: a local optimizer of ``fun``;
 * ``search(fun, jac, theta0) -> theta``: a global search started at ``theta0``.
 
+A case of the model of SPEC §11 ("basins.case/2": inputs in R^d, optional
+hidden bias, optional output bias c) is passed to ``loss``, ``gradient`` and
+``hessian`` with two more keywords, ``c`` (the output bias, None without one)
+and ``model`` (a :class:`basins.model.engine.Model`): ``x`` is then (N, d),
+``w`` is (m, D) (a hidden bias is the last column), ŷ_n = Σ_i v_i σ(w_i·x̃_n) + c,
+and the gradient and Hessian are in the order θ = (v_1..v_m, w_1[1..D], …,
+w_m[1..D][, c]) (length ``model.n_params(m)``).  The keywords are exactly those
+of :mod:`basins.model.network`, so ``lambda v, w, x, y, act, **kw:
+network.loss(act, x, y, v, w, **kw)`` serves both models.  ``fun``, ``jac``
+and the points of ``minimize``/``search`` are in that full θ.
+
 The reference values are computed here at 50 digits (mpmath) from the case's
 data; nothing the user computes is used as a reference.
 
@@ -41,7 +52,7 @@ import numpy as np
 from basins.io.case import Case
 from basins.errors import InvalidArgument, VerificationFailed
 from basins.model.network import gradient as ref_gradient
-from basins.model.network import features, gradient_mp, hessian_mp, loss_mp
+from basins.model.network import features, gradient_mp, hessian_mp, jacobian, loss_mp, output
 from basins.model.network import loss as ref_loss
 
 __all__ = [
@@ -77,17 +88,18 @@ def _fail(check: str, func: Any, case: Case, detail: str) -> VerificationFailed:
     return VerificationFailed(f"{check}: {_name(func)} on case {_label(case)}: {detail}", check=check)
 
 
-def _call(check: str, func: Any, case: Case, *args: Any) -> Any:
+def _call(check: str, func: Any, case: Case, *args: Any, **kwargs: Any) -> Any:
     if not callable(func):
         raise InvalidArgument(f"{check}: {func!r} is not callable")
     try:
-        return func(*args)
+        return func(*args, **kwargs)
     except Exception as exc:  # the user's code raised: that is the finding
         raise _fail(check, func, case, f"raised {type(exc).__name__}: {exc}") from exc
 
 
 def is_kinked(case: Case) -> bool:
-    """Whether some pre-activation w_i x_j of the case sits exactly on a point where σ is not C²."""
+    """Whether some pre-activation w_i x_j (SPEC §11: w_i·x̃_n, exactly) of the case sits on a point where
+    σ is not C²."""
     from fractions import Fraction
 
     if case.activation.is_c2:
@@ -96,11 +108,52 @@ def is_kinked(case: Case) -> bool:
     if not bps:
         return False
     pts = {Fraction(str(b)) for b in bps if b.is_Rational}
-    return any(Fraction(wi) * Fraction(xj) in pts for wi in case.w for xj in case.x if xj != 0)
+    if case.model.scalar:
+        return any(Fraction(wi) * Fraction(xj) in pts for wi in case.w for xj in case.x if xj != 0)
+    ones = (1.0,) if case.bias else ()
+    rows = [tuple(row) + ones for row in case.x]
+    return any(sum((Fraction(a) * Fraction(b) for a, b in zip(wi, xt)), Fraction(0)) in pts
+               for wi in case.w for xt in rows if any(e != 0 for e in xt))
 
 
 def _arrays(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return case.arrays()
+
+
+def _kw(case: Case, c: float | None) -> dict[str, Any]:
+    """The keywords of the model of SPEC §11 for the callables and the references ({} for the paper's)."""
+    return {} if case.model.scalar else {"c": c, "model": case.model}
+
+
+def _points(case: Case) -> list[tuple[str, np.ndarray, np.ndarray, dict[str, Any]]]:
+    """(where, v, w, keywords) at the case's point and, when there is one, its witness."""
+    _, _, v, w = _arrays(case)
+    out = [("point", v, w, _kw(case, case.output_bias))]
+    if case.witness is not None:
+        wc = case.witness.c if case.witness.c is not None else case.output_bias
+        out.append(("witness", np.array(case.witness.v, dtype=float), np.array(case.witness.w, dtype=float),
+                    _kw(case, wc)))
+    return out
+
+
+def _n_params(case: Case) -> int:
+    return case.model.n_params(case.m)
+
+
+def _split(case: Case, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """(v, w, keywords) from a flat θ = (v, w_1[1..D], …, w_m[1..D][, c])."""
+    model, m = case.model, case.m
+    if model.scalar:
+        return theta[:m], theta[m:], {}
+    w = theta[m:m + m * model.D].reshape(m, model.D)
+    return theta[:m], w, _kw(case, float(theta[-1]) if model.output_bias else None)
+
+
+def _theta(case: Case, v: Any, w: Any, kw: dict[str, Any]) -> np.ndarray:
+    parts = [np.asarray(v, dtype=float).ravel(), np.asarray(w, dtype=float).ravel()]
+    if kw.get("c") is not None:
+        parts.append(np.array([float(kw["c"])]))
+    return np.concatenate(parts)
 
 
 def check_loss(loss: Callable[..., float], case: Case, *, rtol: float = 1e-9) -> None:
@@ -123,13 +176,10 @@ def check_loss(loss: Callable[..., float], case: Case, *, rtol: float = 1e-9) ->
     ----------
     SPEC §0 (E has no factor 1/2); Li, Ding & Sun, Proposition 4 (E = M²||a||²).
     """
-    x, y, v, w = _arrays(case)
-    points = [("point", v, w)]
-    if case.witness is not None:
-        points.append(("witness", np.array(case.witness.v), np.array(case.witness.w)))
-    for where, pv, pw in points:
-        ref = float(loss_mp(case.activation, x, y, pv, pw, 50))
-        got = _call("check_loss", loss, case, pv.copy(), pw.copy(), x.copy(), y.copy(), case.activation)
+    x, y, _, _ = _arrays(case)
+    for where, pv, pw, kw in _points(case):
+        ref = float(loss_mp(case.activation, x, y, pv, pw, 50, **kw))
+        got = _call("check_loss", loss, case, pv.copy(), pw.copy(), x.copy(), y.copy(), case.activation, **kw)
         try:
             got = float(got)
         except (TypeError, ValueError):
@@ -158,29 +208,35 @@ def check_gradient(gradient: Callable[..., Any], case: Case, *, rtol: float = 1e
     """
     if is_kinked(case):
         raise InvalidArgument(f"check_gradient: case {_label(case)}: {NOT_APPLICABLE['kinked']['check_gradient']}")
-    x, y, v, w = _arrays(case)
-    m = case.m
+    x, y, _, _ = _arrays(case)
+    n = _n_params(case)
     scale = 1.0
-    if case.witness is not None:
-        wv, ww = np.array(case.witness.v), np.array(case.witness.w)
-        ref = np.array([float(g) for g in gradient_mp(case.activation, x, y, wv, ww, 50)])
-        got = np.asarray(_call("check_gradient", gradient, case, wv.copy(), ww.copy(), x.copy(), y.copy(), case.activation), dtype=float)
-        if got.shape != (2 * m,):
-            raise _fail("check_gradient", gradient, case, f"returned shape {got.shape}, expected ({2 * m},)")
+    (_, v, w, kw0), *rest = _points(case)
+    for _, wv, ww, kw in rest:
+        ref = np.array([float(g) for g in gradient_mp(case.activation, x, y, wv, ww, 50, **kw)])
+        got = np.asarray(_call("check_gradient", gradient, case, wv.copy(), ww.copy(), x.copy(), y.copy(),
+                               case.activation, **kw), dtype=float)
+        if got.shape != (n,):
+            raise _fail("check_gradient", gradient, case, f"returned shape {got.shape}, expected ({n},)")
         err = float(np.linalg.norm(got - ref))
         # float64 sums of terms 2 z_ij r_j lose ε·Σ|terms|: scale by the terms, not only by their sum
-        z, z1, _ = features(case.activation, x, ww)
-        r = np.abs(wv @ z - y)
-        terms = float(np.linalg.norm(np.concatenate([2 * np.abs(z) @ r, 2 * np.abs(wv) * (np.abs(z1) @ r)])))
+        if case.model.scalar:
+            z, z1, _ = features(case.activation, x, ww)
+            r = np.abs(wv @ z - y)
+            terms = float(np.linalg.norm(np.concatenate([2 * np.abs(z) @ r, 2 * np.abs(wv) * (np.abs(z1) @ r)])))
+        else:
+            r = np.abs(output(case.activation, x, wv, ww, **kw) - y)
+            terms = float(np.linalg.norm(2 * np.abs(jacobian(case.activation, x, wv, ww, **kw)).T @ r))
         scale = max(float(np.linalg.norm(ref)), terms, 1.0)
         if not np.all(np.isfinite(got)) or err > rtol * scale:
             raise _fail("check_gradient", gradient, case,
                         f"at the witness: |g − ∇E| = {err:.3g}, allowed {rtol * scale:.3g} "
                         f"(entries {got[:4]} vs {ref[:4]}...)")
-    got = np.asarray(_call("check_gradient", gradient, case, v.copy(), w.copy(), x.copy(), y.copy(), case.activation), dtype=float)
-    if got.shape != (2 * m,):
-        raise _fail("check_gradient", gradient, case, f"returned shape {got.shape}, expected ({2 * m},)")
-    loss0 = float(loss_mp(case.activation, x, y, v, w, 50))
+    got = np.asarray(_call("check_gradient", gradient, case, v.copy(), w.copy(), x.copy(), y.copy(), case.activation,
+                           **kw0), dtype=float)
+    if got.shape != (n,):
+        raise _fail("check_gradient", gradient, case, f"returned shape {got.shape}, expected ({n},)")
+    loss0 = float(loss_mp(case.activation, x, y, v, w, 50, **kw0))
     tol = 1e-7 * max(scale, np.sqrt(loss0), 1.0)
     gn = float(np.linalg.norm(got))
     if not np.all(np.isfinite(got)) or gn > tol:
@@ -202,12 +258,14 @@ def check_hessian(hessian: Callable[..., Any], case: Case, *, rtol: float = 1e-7
     """
     if is_kinked(case):
         raise InvalidArgument(f"check_hessian: case {_label(case)}: {NOT_APPLICABLE['kinked']['check_hessian']}")
-    x, y, v, w = _arrays(case)
-    m = case.m
-    ref = np.array(hessian_mp(case.activation, x, y, v, w, 50).tolist(), dtype=float)
-    got = np.asarray(_call("check_hessian", hessian, case, v.copy(), w.copy(), x.copy(), y.copy(), case.activation), dtype=float)
-    if got.shape != (2 * m, 2 * m):
-        raise _fail("check_hessian", hessian, case, f"returned shape {got.shape}, expected ({2 * m}, {2 * m})")
+    x, y, _, _ = _arrays(case)
+    n = _n_params(case)
+    _, v, w, kw = _points(case)[0]
+    ref = np.array(hessian_mp(case.activation, x, y, v, w, 50, **kw).tolist(), dtype=float)
+    got = np.asarray(_call("check_hessian", hessian, case, v.copy(), w.copy(), x.copy(), y.copy(), case.activation,
+                           **kw), dtype=float)
+    if got.shape != (n, n):
+        raise _fail("check_hessian", hessian, case, f"returned shape {got.shape}, expected ({n}, {n})")
     if not np.all(np.isfinite(got)):
         raise _fail("check_hessian", hessian, case, "has non-finite entries")
     norm = max(float(np.linalg.norm(ref)), 1e-300)
@@ -226,15 +284,15 @@ def check_hessian(hessian: Callable[..., Any], case: Case, *, rtol: float = 1e-7
 
 def _fun_jac(case: Case) -> tuple[Callable[[np.ndarray], float], Callable[[np.ndarray], np.ndarray]]:
     x, y, _, _ = _arrays(case)
-    m, act = case.m, case.activation
+    act = case.activation
 
     def fun(theta: np.ndarray) -> float:
-        theta = np.asarray(theta, dtype=float)
-        return ref_loss(act, x, y, theta[:m], theta[m:])
+        v, w, kw = _split(case, np.asarray(theta, dtype=float))
+        return ref_loss(act, x, y, v, w, **kw)
 
     def jac(theta: np.ndarray) -> np.ndarray:
-        theta = np.asarray(theta, dtype=float)
-        return ref_gradient(act, x, y, theta[:m], theta[m:])
+        v, w, kw = _split(case, np.asarray(theta, dtype=float))
+        return ref_gradient(act, x, y, v, w, **kw)
 
     return fun, jac
 
@@ -270,7 +328,7 @@ def check_local_optimizer(minimize: Callable[..., Any], case: Case, *, radius: f
     ----------
     Li, Ding & Sun, Definition 3 (a strict local minimum attracts descent started near it).
     """
-    from basins.verification.sampling import delta_losses
+    from basins.verification.sampling import delta_losses, delta_losses_model
 
     if is_kinked(case):
         raise InvalidArgument(f"check_local_optimizer: case {_label(case)}: "
@@ -281,12 +339,14 @@ def check_local_optimizer(minimize: Callable[..., Any], case: Case, *, radius: f
     fun, jac = _fun_jac(case)
     x, y, v, w = _arrays(case)
     m = case.m
-    theta = np.concatenate([v, w])
+    theta = case.theta()
     scale = 1.0 + float(np.max(np.abs(theta)))
     rng = np.random.default_rng(seed)
 
     def excess(point: np.ndarray) -> float:
         d = (point - theta)[None, :]
+        if not case.model.scalar:
+            return float(delta_losses_model(case.activation, x, y, v, w, d, **_kw(case, case.output_bias))[0])
         return float(delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:], workers=1)[0])
 
     for k in range(starts):
@@ -321,9 +381,9 @@ def check_global_search(search: Callable[..., Any], case: Case, *, rtol: float =
     if case.witness is None:
         raise InvalidArgument(f"check_global_search: case {_label(case)} has no witness")
     fun, jac = _fun_jac(case)
-    _, _, v, w = _arrays(case)
-    theta = np.concatenate([v, w])
-    target = fun(np.concatenate([case.witness.v, case.witness.w]))
+    theta = case.theta()
+    _, wv, ww, kw = _points(case)[1]
+    target = fun(_theta(case, wv, ww, kw))
     got = np.asarray(_call("check_global_search", search, case, fun, jac, theta.copy()), dtype=float).ravel()
     if got.shape != theta.shape or not np.all(np.isfinite(got)):
         raise _fail("check_global_search", search, case, f"returned {got!r}, not a finite point of size {theta.size}")

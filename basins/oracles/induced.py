@@ -12,7 +12,14 @@ above rounding proves that θ is not a differentiable critical point (see
 :mod:`basins.oracles.common` for the bound and the rounding allowance).  This
 module checks the identity for any user model given its Jacobian and residual
 (:func:`check_value_identity`) and for the 1-hidden-layer network of Li, Ding
-& Sun (:func:`network_value_identity`, :func:`case_value_identity`).
+& Sun (:func:`network_value_identity`, :func:`case_value_identity`), also in
+the form of SPEC §11.
+
+The theorem needs only a differentiable critical point and ŷ ∈ col J(θ);
+nothing about the inputs.  It therefore holds for the model of SPEC §11
+unchanged: inputs in R^d only change the columns v_i x̃_{:,k}∘σ′(X̃w_i) of J; a
+hidden bias is one more input coordinate (x̃_n = (x_n, 1)); an output bias c is
+one more column of J, equal to 1, and ŷ = Σ_i v_i z_i + c·1 is still in col J.
 
 References
 ----------
@@ -41,6 +48,7 @@ import numpy as np
 from basins.activations import Activation, as_activation
 from basins.errors import HypothesisFailed, InvalidArgument, VerificationFailed
 from basins.io.case import Case
+from basins.model import engine
 from basins.oracles.common import (
     DEFAULT_RTOL,
     HYPOTHESES,
@@ -222,16 +230,23 @@ def assert_value_identity(jacobian: Any, residual: Any, **kwargs: Any) -> ValueI
 
 def network_value_identity(activation: Activation | str, x: Any, y: Any, v: Any, w: Any, *,
                            dps: int | None = None, rtol: float = DEFAULT_RTOL,
-                           atol: float = 0.0, rank_tol: float | None = None) -> ValueIdentity:
+                           atol: float = 0.0, rank_tol: float | None = None, c: Any = None,
+                           model: engine.Model = engine.SCALAR) -> ValueIdentity:
     """The value identity for the 1-hidden-layer network ŷ = Σ v_i σ(w_i x) of Li, Ding & Sun.
 
-    J = [z_1..z_m, v_1 z′_1..v_m z′_m]; ŷ = J[:, :m] v lies in col J.
+    J = [z_1..z_m, v_1 z′_1..v_m z′_m]; ŷ = J[:, :m] v lies in col J.  With
+    ``model`` of SPEC §11, ŷ_n = Σ_i v_i σ(w_i·x̃_n) + c and J has the columns
+    z_i, v_i x̃_{:,k}∘σ′(X̃w_i) and (with an output bias) 1, so ŷ is in col J too.
 
     Parameters
     ----------
     activation : str or Activation
     x, y : array_like, shape (N,)
+        (x of shape (N, d) for the model of SPEC §11.)
     v, w : array_like, shape (m,)
+        (w of shape (m, D) for the model of SPEC §11.)
+    c, model
+        The output bias and the :class:`basins.model.engine.Model` (SPEC §11); the paper's model by default.
     dps : int, optional
         Evaluate J, r and the projections in mpmath at this many digits (≥ 20)
         instead of float64.
@@ -268,6 +283,8 @@ def network_value_identity(activation: Activation | str, x: Any, y: Any, v: Any,
 
     act = as_activation(activation)
     check_tolerances(rtol, atol)
+    if not model.scalar:
+        return _general_identity(act, x, y, v, w, c, model, dps, rtol, atol, rank_tol)
     xa = np.asarray(x, dtype=float).ravel()
     ya = np.asarray(y, dtype=float).ravel()
     va = np.asarray(v, dtype=float).ravel()
@@ -298,9 +315,53 @@ def network_value_identity(activation: Activation | str, x: Any, y: Any, v: Any,
                    details=paper_scales(float(f["loss"]), N))
 
 
+def _general_identity(act: Activation, x: Any, y: Any, v: Any, w: Any, c: Any, model: engine.Model,
+                      dps: int | None, rtol: float, atol: float, rank_tol: float | None) -> ValueIdentity:
+    """:func:`network_value_identity` for the model of SPEC §11 (the engine's Jacobian, float64 or mpmath)."""
+    model.check()
+    ctx = engine.float_context(act)
+    try:
+        Xt = ctx.rows(np.asarray(x, dtype=float), model)
+        W = ctx.weights(np.asarray(w, dtype=float), model)
+    except ValueError as exc:
+        raise InvalidArgument(str(exc)) from None
+    ya = np.asarray(y, dtype=float).ravel()
+    va = np.asarray(v, dtype=float).ravel()
+    if Xt.shape[0] != ya.size or va.size != W.shape[0] or ya.size == 0 or va.size == 0:
+        raise InvalidArgument(f"shapes x={Xt.shape[0]} rows, y={ya.size}, v={va.size}, w={W.shape[0]} rows are "
+                              "inconsistent")
+    if model.output_bias and (c is None or not np.isfinite(float(c))):
+        raise InvalidArgument(f"c={c!r}: the model has an output bias, so c must be a finite number")
+    for name, arr in (("x", Xt), ("y", ya), ("v", va), ("w", W)):
+        if not np.all(np.isfinite(arr)):
+            raise InvalidArgument(f"{name} has a NaN or infinite entry")
+    require_differentiable(act, W @ Xt.T, "network", Xt.T)
+    X = Xt[:, :model.input_dim]
+    kw: dict[str, Any] = {"c": None if c is None else float(c), "model": model}
+    if dps is None:
+        J = engine.jacobian(ctx, X, va, W, **kw)
+        yhat = engine.output(ctx, X, va, W, **kw)
+        f = float_figures(J, yhat - ya, yhat, rank_tol)
+    else:
+        if not isinstance(dps, int) or dps < 20:
+            raise InvalidArgument(f"dps={dps!r} must be an integer ≥ 20")
+        with mpmath.workdps(dps):
+            mctx = engine.MpmathContext(act)
+            Jm = engine.jacobian(mctx, X, va, W, **kw)
+            Jrows = [[Jm[j, k] for k in range(Jm.cols)] for j in range(Jm.rows)]
+            yhat_mp = list(engine.output(mctx, X, va, W, **kw))
+            r_mp = [yhat_mp[j] - mpmath.mpf(float(ya[j])) for j in range(ya.size)]
+            f = mp_figures(Jrows, r_mp, yhat_mp, dps, rank_tol)
+    shape = (f"d = {model.input_dim}{', hidden bias' if model.hidden_bias else ''}"
+             f"{', output bias' if model.output_bias else ''}")
+    return identity_result(f, rtol=rtol, atol=atol,
+                           model=f"1-hidden-layer network (SPEC §11: {shape}), σ = {act.text}, m = {va.size}",
+                           details=paper_scales(float(f["loss"]), ya.size))
+
+
 def case_value_identity(case: Case, *, dps: int | None = None, rtol: float = DEFAULT_RTOL,
                         atol: float = 0.0, rank_tol: float | None = None) -> ValueIdentity:
-    """The value identity at a case's point (recomputed from x, y, v, w and σ alone).
+    """The value identity at a case's point (recomputed from x, y, v, w[, c] and σ alone; any model of SPEC §11).
 
     The stored loss is not trusted; the result's ``details`` record it.
 
@@ -322,7 +383,7 @@ def case_value_identity(case: Case, *, dps: int | None = None, rtol: float = DEF
     """
     x, y, v, w = case.arrays()
     res = network_value_identity(case.activation, x, y, v, w, dps=dps, rtol=rtol, atol=atol,
-                                 rank_tol=rank_tol)
+                                 rank_tol=rank_tol, **case.engine_kwargs)
     label = case.name or case.theorem
     return ValueIdentity(**{**res.__dict__, "model": f"case {label!r}: {res.model}",
                             "details": {**res.details, "stored_loss": float(case.loss),

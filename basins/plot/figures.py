@@ -51,8 +51,8 @@ __all__ = [
 ]
 
 #: Schemas :func:`plot_file` draws, and the function that draws each.
-SCHEMAS: dict[str, str] = {"basins.case/1": "plot_case", "basins.path/1": "plot_path",
-                           "basins.sweep/1": "plot_sweep"}
+SCHEMAS: dict[str, str] = {"basins.case/1": "plot_case", "basins.case/2": "plot_case",
+                           "basins.path/1": "plot_path", "basins.sweep/1": "plot_sweep"}
 
 #: Options every picture takes; the others apply to case files only.
 _COMMON_OPTIONS = ("dpi", "figsize", "font_size", "style")
@@ -61,7 +61,7 @@ _COMMON_OPTIONS = ("dpi", "figsize", "font_size", "style")
 def plot_file(path: str | os.PathLike, output: str | os.PathLike, **options: Any) -> Picture:
     """Draw the picture a JSON file calls for, by its "schema" key; the format follows ``output``'s suffix.
 
-    ``basins.case/1`` → :func:`plot_case` (options: plane, neuron, wide,
+    ``basins.case/1`` and ``basins.case/2`` (SPEC §11) → :func:`plot_case` (options: plane, neuron, wide,
     zoom, resolution, dpi, figsize, font_size, style); the path and sweep
     schemas → :func:`plot_path` and :func:`plot_sweep` (options: dpi,
     figsize, font_size, style).

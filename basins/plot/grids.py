@@ -7,6 +7,11 @@ grid nodes, so creases are drawn where they are; the wide view evaluates E
 with the batched :func:`basins.model.network.losses_batch`, the zoom
 E − E(point) without cancellation.
 
+Cases of the model of SPEC §11 ("basins.case/2": inputs in R^d, hidden and
+output bias) are sliced in the full θ = (v, w_1[1..D], …, w_m[1..D][, c]); by
+default along the two softest Hessian eigendirections ("softest"), labelled
+with their largest components.
+
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance
@@ -23,18 +28,21 @@ import numpy as np
 
 from basins.errors import InvalidArgument
 from basins.io.case import Case, load_case
+from basins.model import engine
 from basins.model.network import hessian, loss, losses_batch
-from basins.verification.sampling import delta_losses
+from basins.verification.sampling import delta_losses, delta_losses_model
 
-__all__ = ["PLANES", "Grid", "Surface", "loss_surface", "at_kink"]
+__all__ = ["PLANES", "Grid", "Surface", "loss_surface", "at_kink", "parameter_names"]
 
 #: The planes :func:`loss_surface` can slice along (or give two direction vectors).
 PLANES: dict[str, str] = {
-    "auto": "the (w, v) plane of neuron `neuron` when m = 1, else 'hessian'",
-    "neuron": "the (w_i, v_i) plane of neuron i = `neuron` (all other weights fixed), like Figure 3",
+    "auto": "the (w, v) plane of neuron `neuron` when m = 1, else 'hessian' (SPEC §11 cases: 'softest')",
+    "neuron": "the (w_i, v_i) plane of neuron i = `neuron` (all other weights fixed), like Figure 3 "
+              "(scalar w_i only)",
     "hessian": "through the point along the extreme eigenvectors of the second-derivative matrix "
                "(one-sided at a kink, where E has no Hessian)",
     "witness": "through the point and the witness, completed by the flattest curvature direction",
+    "softest": "through the point along the two softest eigenvectors of the second-derivative matrix",
 }
 
 _RAYS = 24
@@ -70,10 +78,10 @@ class Surface:
         "neuron", "hessian", "witness" or "directions".
     labels : (str, str)
         Names of the two plane coordinates (s horizontal, t vertical).
-    origin : ndarray, shape (2m,)
+    origin : ndarray, shape (2m,) (n_params for the model of SPEC §11)
         θ at plane coordinates (0, 0) (the point, except for the neuron plane
         whose coordinates are the absolute weights w_i, v_i).
-    basis : ndarray, shape (2, 2m)
+    basis : ndarray, shape (2, 2m) (2 × n_params)
         θ(s, t) = origin + s·basis[0] + t·basis[1].
     point : (float, float)
         Plane coordinates of the case's point.
@@ -100,8 +108,43 @@ class Surface:
     description: str = ""
 
     def theta(self, s: float, t: float) -> np.ndarray:
-        """θ = (v, w) at plane coordinates (s, t)."""
+        """θ = (v, w) (SPEC §11: (v, w_1..w_m[, c])) at plane coordinates (s, t)."""
         return self.origin + s * self.basis[0] + t * self.basis[1]
+
+
+def parameter_names(case: Case) -> list[str]:
+    """The name of each entry of θ: v_i, w_i (scalar model); v_i, w_{i,k}, b_i (hidden bias), c (SPEC §11).
+
+    Examples
+    --------
+    >>> from basins.activations import as_activation
+    >>> c = Case(as_activation("tanh"), x=((1.0, 2.0),), y=(0.0,), v=(1.0,), w=((0.5, 0.5, 0.1),),
+    ...          theorem="-", loss=0.0, bias=True, output_bias=0.0)
+    >>> parameter_names(c)
+    ['v_1', 'w_{1,1}', 'w_{1,2}', 'b_1', 'c']
+    """
+    m, model = case.m, case.model
+    names = [f"v_{i + 1}" for i in range(m)]
+    if model.scalar:
+        return names + [f"w_{i + 1}" for i in range(m)]
+    for i in range(m):
+        names += [f"w_{{{i + 1},{k + 1}}}" for k in range(model.input_dim)]
+        names += [f"b_{i + 1}"] if model.hidden_bias else []
+    return names + (["c"] if model.output_bias else [])
+
+
+def _components(vec: np.ndarray, names: list[str], top: int = 3) -> str:
+    """The largest components of a unit direction in words: "0.93 w_{1,1} − 0.35 c + …"."""
+    order = np.argsort(-np.abs(vec))[:top]
+    parts = []
+    for k, i in enumerate(order):
+        a = float(vec[i])
+        if abs(a) < 5e-3:
+            break
+        sign = ("−" if a < 0 else "") if k == 0 else (" − " if a < 0 else " + ")
+        parts.append(f"{sign}{abs(a):.2f} {names[i]}")
+    rest = " + …" if np.sum(np.abs(vec) >= 5e-3) > len(parts) else ""
+    return "".join(parts) + rest
 
 
 # ---------------------------------------------------------- loss grids --
@@ -110,7 +153,19 @@ def _losses(case: Case, thetas: np.ndarray) -> np.ndarray:
     """E at many θ = (v, w), shape (K, 2m) -> (K,) (overflow gives inf/nan, no warning)."""
     x, y, _, _ = case.arrays()
     m = case.m
-    return losses_batch(case.activation, x, y, thetas[:, :m], thetas[:, m:])
+    if case.model.scalar:
+        return losses_batch(case.activation, x, y, thetas[:, :m], thetas[:, m:])
+    model, ctx = case.model, engine.float_context(case.activation)
+    K = thetas.shape[0]
+    out = np.empty(K)
+    step = max(1, (1 << 20) // max(1, m * x.shape[0] * model.D))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for a in range(0, K, step):
+            blk = thetas[a:a + step]
+            W = blk[:, m:m + m * model.D].reshape(blk.shape[0], m, model.D)
+            c = blk[:, -1] if model.output_bias else None
+            out[a:a + step] = engine.loss(ctx, x, y, blk[:, :m], W, c=c, model=model)
+    return out
 
 
 def _deltas(case: Case, dthetas: np.ndarray) -> np.ndarray:
@@ -118,7 +173,19 @@ def _deltas(case: Case, dthetas: np.ndarray) -> np.ndarray:
     x, y, v, w = case.arrays()
     m = case.m
     with np.errstate(over="ignore", invalid="ignore"):
+        if not case.model.scalar:
+            return delta_losses_model(case.activation, x, y, v, w, dthetas, **case.engine_kwargs)
         return delta_losses(case.activation, x, y, v, w, dthetas[:, :m], dthetas[:, m:], workers=1)
+
+
+def _witness_theta(case: Case) -> np.ndarray:
+    """The witness in θ's order (its output bias, when the model has one, last)."""
+    wit = case.witness
+    assert wit is not None
+    parts = [np.asarray(wit.v, float), np.asarray(wit.w, float).ravel()]
+    if case.model.output_bias:
+        parts.append(np.array([float(wit.c if wit.c is not None else (case.output_bias or 0.0))]))
+    return np.concatenate(parts)
 
 
 def _unit(a: np.ndarray) -> np.ndarray:
@@ -147,7 +214,11 @@ def at_kink(case: Case) -> bool:
             continue
     if not pts:
         return False
-    pre = np.outer(w, x)
+    if case.model.scalar:
+        pre = np.outer(w, x)
+    else:
+        ctx = engine.float_context(case.activation)
+        pre = ctx.weights(w, case.model) @ ctx.rows(x, case.model).T
     scale = max(1.0, float(np.max(np.abs(pre))))
     return any(bool(np.any(np.abs(pre - p) <= 1e-12 * scale)) for p in pts)
 
@@ -155,6 +226,7 @@ def at_kink(case: Case) -> bool:
 def _kink_lines(case: Case, neuron: int) -> list[float]:
     """The w_i (neuron plane: s) where w_i x_j meets a nonsmooth point of σ (w_i = 0 always creases E)."""
     x, _, _, _ = case.arrays()
+    x = x.ravel()
     out = [0.0]
     for p in case.activation.nonsmooth_points:
         try:
@@ -168,18 +240,20 @@ def _kink_lines(case: Case, neuron: int) -> list[float]:
 def _plane(case: Case, plane: str | Sequence[Sequence[float]], neuron: int,
            H: np.ndarray, kink: bool = False) -> tuple[str, tuple[str, str], np.ndarray, np.ndarray, str]:
     """(kind, labels, origin, basis, description) of the requested plane."""
-    _, _, v, w = case.arrays()
-    m = case.m
-    theta0 = np.concatenate([v, w])
+    m, model = case.m, case.model
+    theta0 = case.theta()
+    n = theta0.size
+    names = parameter_names(case)
     if not isinstance(plane, str):
         try:
             D = np.array(plane, dtype=float)
         except (TypeError, ValueError):
             raise InvalidArgument(f"plane={plane!r} is neither a plane name nor two direction vectors") from None
-        if D.shape != (2, 2 * m) or not np.all(np.isfinite(D)):
+        if D.shape != (2, n) or not np.all(np.isfinite(D)):
+            order = "v_1..v_m, w_1..w_m" if model.scalar else ", ".join(names)
             raise InvalidArgument(
-                f"plane directions have shape {D.shape}; two finite vectors of length 2m = {2 * m} "
-                f"(ordered v_1..v_m, w_1..w_m) are needed")
+                f"plane directions have shape {D.shape}; two finite vectors of length "
+                f"{'2m = ' if model.scalar else ''}{n} (ordered {order}) are needed")
         D = np.array([_unit(D[0]), _unit(D[1])])
         if np.linalg.matrix_rank(D, tol=1e-10) < 2:
             raise InvalidArgument(f"plane directions {plane!r} are zero or parallel; they must span a plane")
@@ -187,11 +261,14 @@ def _plane(case: Case, plane: str | Sequence[Sequence[float]], neuron: int,
     if plane not in PLANES:
         raise InvalidArgument(f"plane={plane!r} is not one of {', '.join(PLANES)} (or two direction vectors)")
     if plane == "auto":
-        plane = "neuron" if m == 1 else "hessian"
+        plane = ("neuron" if m == 1 else "hessian") if model.scalar else "softest"
     if plane == "neuron":
         if isinstance(neuron, bool) or not isinstance(neuron, (int, np.integer)) or not 0 <= neuron < m:
             raise InvalidArgument(f"neuron={neuron!r} must be an index 0..{m - 1} (the case has width m = {m})")
-        D = np.zeros((2, 2 * m))
+        if model.D != 1:
+            raise InvalidArgument(f"plane='neuron' needs a scalar hidden weight w_i; this case has w_i in R^{model.D} "
+                                  "(SPEC §11): use plane 'softest', 'hessian', 'witness' or two directions")
+        D = np.zeros((2, n))
         D[0, m + neuron] = 1.0      # s = w_i
         D[1, neuron] = 1.0          # t = v_i
         origin = theta0.copy()
@@ -203,28 +280,41 @@ def _plane(case: Case, plane: str | Sequence[Sequence[float]], neuron: int,
     soft = _fix_sign(evecs[:, 0])
     # at a kink E has no Hessian: the closed form gives the second derivatives of one adjacent piece
     what = "one-sided curvature" if kink else "Hessian"
+    if plane == "softest":
+        second = _fix_sign(evecs[:, 1])
+        desc = (f"slice along the two softest {what} eigenvectors in θ: "
+                f"s = {_components(soft, names)}; t = {_components(second, names)}")
+        return "softest", (f"s: flattest {what} direction (λ = {evals[0]:.4g})",
+                           f"t: second flattest {what} direction (λ = {evals[1]:.4g})"), theta0, \
+            np.array([soft, second]), desc
     if plane == "hessian":
         stiff = _fix_sign(evecs[:, -1])
         desc = ("slice along the extreme eigenvectors of the one-sided second derivatives "
                 "(E has a kink at the point: no Hessian)"
                 if kink else "slice along the Hessian's extreme eigenvectors")
+        if not model.scalar:
+            desc += f" in θ: s = {_components(soft, names)}; t = {_components(stiff, names)}"
         return "hessian", (f"s: flattest {what} direction (λ = {evals[0]:.4g})",
                            f"t: steepest {what} direction (λ = {evals[-1]:.4g})"), theta0, \
             np.array([soft, stiff]), desc
     # plane == "witness"
     if case.witness is None:
         raise InvalidArgument("plane='witness' needs a case with a witness; this case has none")
-    wt = np.concatenate([np.asarray(case.witness.v, float), np.asarray(case.witness.w, float)])
-    if wt.size != 2 * m:
-        raise InvalidArgument(f"the witness has {wt.size // 2} neurons, the point {m}; plane='witness' needs equal widths")
+    wt = _witness_theta(case)
+    if wt.size != n:
+        raise InvalidArgument(f"the witness has {len(case.witness.v)} neurons, the point {m}; plane='witness' needs "
+                              "equal widths")
     d1 = _unit(wt - theta0)
     for k in range(evecs.shape[1]):
         d2 = evecs[:, k] - (evecs[:, k] @ d1) * d1
         if np.linalg.norm(d2) > 1e-6:
             break
     d2 = _fix_sign(_unit(d2))
+    desc = "slice through the point and the witness"
+    if not model.scalar:
+        desc += f" in θ: s = {_components(d1, names)}; t = {_components(d2, names)}"
     return "witness", ("s: towards the witness", f"t: flattest {what} direction, orthogonalised"), theta0, \
-        np.array([d1, d2]), "slice through the point and the witness"
+        np.array([d1, d2]), desc
 
 
 def _coords(origin: np.ndarray, D: np.ndarray, theta: np.ndarray) -> tuple[tuple[float, float], float]:
@@ -282,9 +372,10 @@ def loss_surface(case: Case | str | os.PathLike, *, plane: str | Sequence[Sequen
     Parameters
     ----------
     case : Case or path of a case file
-    plane : {"auto", "neuron", "hessian", "witness"} or two vectors of length 2m
+    plane : {"auto", "neuron", "hessian", "witness", "softest"} or two vectors of length 2m
         See :data:`PLANES`.  Direction vectors are ordered like θ, (v_1..v_m,
-        w_1..w_m), and normalised.
+        w_1..w_m) (SPEC §11: (v, w_1[1..D], …, w_m[1..D][, c]), :func:`parameter_names`),
+        and normalised.
     neuron : int
         The neuron (0-based) of the "neuron" plane.
     wide, zoom : (s_min, s_max, t_min, t_max), optional
@@ -326,8 +417,9 @@ def loss_surface(case: Case | str | os.PathLike, *, plane: str | Sequence[Sequen
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 11:
         raise InvalidArgument(f"resolution={resolution!r} must be an integer of at least 11")
     x, y, v, w = case.arrays()
-    theta0 = np.concatenate([v, w])
-    H = hessian(case.activation, x, y, v, w)
+    theta0 = case.theta()
+    kw = case.engine_kwargs
+    H = hessian(case.activation, x, y, v, w, **kw)
     if not np.all(np.isfinite(H)):
         raise InvalidArgument(f"the Hessian at the point of case {case.name or '(unnamed)'} is not finite")
     kink = at_kink(case)
@@ -335,7 +427,7 @@ def loss_surface(case: Case | str | os.PathLike, *, plane: str | Sequence[Sequen
     p, _ = _coords(origin, D, theta0)
     wit, off = (None, None)
     if case.witness is not None and len(case.witness.w) == case.m:
-        wt = np.concatenate([np.asarray(case.witness.v, float), np.asarray(case.witness.w, float)])
+        wt = _witness_theta(case)
         wit, off = _coords(origin, D, wt)
         if off <= 1e-12 * (1.0 + float(np.linalg.norm(wt))):
             off = 0.0
@@ -380,5 +472,5 @@ def loss_surface(case: Case | str | os.PathLike, *, plane: str | Sequence[Sequen
             return Grid(s, t, vals.reshape(S.shape), "E - E(point)")
         return Grid(s, t, _losses(case, origin + st @ D).reshape(S.shape), "E")
 
-    E0 = loss(case.activation, x, y, v, w)
+    E0 = loss(case.activation, x, y, v, w, **kw)
     return Surface(kind, labels, origin, D, p, wit, off, E0, grid(boxes["wide"], False), grid(boxes["zoom"], True), desc)

@@ -244,7 +244,10 @@ def _draw(fig: Any, case: Case, surf: Surface, fs: float
     from matplotlib.ticker import FixedLocator, FuncFormatter
 
     title = case.name or f"{case.theorem}, {case.activation.name}"
-    fig.suptitle(f"{title}: $N$ = {case.N}, $m$ = {case.m}, $E(\\theta^*)$ = {surf.loss:.6g}\n"
+    model = case.model
+    shape = "" if model.scalar else (f", $d$ = {model.input_dim}" + (", hidden bias" if model.hidden_bias else "")
+                                     + (", output bias $c$" if model.output_bias else ""))
+    fig.suptitle(f"{title}: $N$ = {case.N}, $m$ = {case.m}{shape}, $E(\\theta^*)$ = {surf.loss:.6g}\n"
                  f"{mathify(surf.description)}")
     labels = (_axis_label(surf.labels[0]), _axis_label(surf.labels[1]))
     contour_axes = {}

@@ -9,7 +9,8 @@ True
 
 ``load(name_or_path, backend="numpy"|"torch"|"jax")`` returns a
 :class:`Problem`: ``theta_star``, ``witness``, ``x``, ``y``, ``loss(θ)``,
-``grad(θ)``, ``hvp(θ, u)`` in the backend's float64 arrays, with θ = (v, w),
+``grad(θ)``, ``hvp(θ, u)`` in the backend's float64 arrays, with θ = (v, w) (for a case of
+the model of SPEC §11, θ = (v, w_1[1..D], …, w_m[1..D][, c]): ``Problem.parameter_order``),
 E(θ) = ||y − ŷ||² (no factor 1/2), and the certified metadata (``certified``,
 ``guarantees``, ``name``, ``theorem``).  numpy uses the closed forms of
 :mod:`basins.model.network`; torch and jax (extras ``basins[torch]``,

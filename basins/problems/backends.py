@@ -1,7 +1,9 @@
 """The three backends: numpy (closed forms), torch and jax (autodiff of the backend's own loss).
 
 torch and jax are optional extras; they are imported inside these functions,
-never when :mod:`basins.problems` is imported.
+never when :mod:`basins.problems` is imported.  A case of the model of SPEC §11
+("basins.case/2") has θ = (v_1..v_m, w_1[1..D], …, w_m[1..D][, c]) in every
+backend (:func:`basins.problems.core.parameter_order`).
 """
 
 from __future__ import annotations
@@ -12,17 +14,39 @@ import numpy as np
 
 from basins.io.case import Case
 from basins.model import network
-from basins.problems.core import Problem, certified, guarantees, theta_star, witness_theta
+from basins.problems.core import Problem, certified, guarantees, parameter_order, theta_star, witness_theta
 from basins.problems.translate import activation_function, require
 
-__all__ = ["BACKENDS", "numpy_problem", "torch_problem", "jax_problem", "torch_output"]
+__all__ = ["BACKENDS", "numpy_problem", "torch_problem", "jax_problem", "torch_output", "general_output"]
 
 
-def _theta(theta: Any, m: int) -> np.ndarray:
+def _size_error(got: int, case: Case) -> ValueError:
+    if case.model.scalar:
+        return ValueError(f"theta has {got} entries; this problem has 2m = {2 * case.m} parameters (v, w)")
+    return ValueError(f"theta has {got} entries; this problem has {case.model.n_params(case.m)} parameters "
+                      f"({parameter_order(case)})")
+
+
+def _theta(theta: Any, m: int, case: Case | None = None) -> np.ndarray:
     a = np.asarray(theta, dtype=np.float64).ravel()
-    if a.shape != (2 * m,):
-        raise ValueError(f"theta has {a.size} entries; this problem has 2m = {2 * m} parameters (v, w)")
+    n = 2 * m if case is None else case.model.n_params(m)
+    if a.shape != (n,):
+        raise _size_error(a.size, case) if case is not None else ValueError(
+            f"theta has {a.size} entries; this problem has 2m = {2 * m} parameters (v, w)")
     return a
+
+
+def _split(theta: Any, case: Case) -> tuple[Any, Any, Any]:
+    """(v, w (m, D), c or None) from θ = (v, w_1[1..D], …, w_m[1..D][, c]), in any backend's arrays."""
+    model, m = case.model, case.m
+    w = theta[m:m + m * model.D].reshape(m, model.D)
+    return theta[:m], w, (theta[-1] if model.output_bias else None)
+
+
+def general_output(sigma: Callable[[Any], Any], xt: Any, v: Any, w: Any, c: Any) -> Any:
+    """ŷ_n = Σ_i v_i σ(w_i·x̃_n) (+ c) for x̃ (N, D), v (m,), w (m, D), in any backend (SPEC §11)."""
+    out = sigma(xt @ w.T) @ v
+    return out if c is None else out + c
 
 
 def _problem(case: Case, backend: str, conv: Callable[[Any], Any], loss: Callable[[Any], Any],
@@ -39,6 +63,8 @@ def numpy_problem(case: Case) -> Problem:
     """Closed forms (:mod:`basins.model.network`): E, ∇E = 2Jᵀr, ∇²E u with the closed-form Hessian."""
     act, m = case.activation, case.m
     x, y = np.array(case.x, dtype=np.float64), np.array(case.y, dtype=np.float64)
+    if not case.model.scalar:
+        return _numpy_general(case, x, y)
 
     def loss(theta: Any) -> float:
         v, w = network.unpack(_theta(theta, m))
@@ -53,6 +79,34 @@ def numpy_problem(case: Case) -> Problem:
         return network.hessian(act, x, y, v, w) @ _theta(u, m)
 
     return _problem(case, "numpy", lambda a: a, loss, grad, hvp)
+
+
+def _numpy_general(case: Case, x: np.ndarray, y: np.ndarray) -> Problem:
+    act, m, model = case.activation, case.m, case.model
+
+    def parts(theta: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        v, w, c = _split(_theta(theta, m, case), case)
+        return v, w, {"c": None if c is None else float(c), "model": model}
+
+    def loss(theta: Any) -> float:
+        v, w, kw = parts(theta)
+        return network.loss(act, x, y, v, w, **kw)
+
+    def grad(theta: Any) -> np.ndarray:
+        v, w, kw = parts(theta)
+        return network.gradient(act, x, y, v, w, **kw)
+
+    def hvp(theta: Any, u: Any) -> np.ndarray:
+        v, w, kw = parts(theta)
+        return network.hessian(act, x, y, v, w, **kw) @ _theta(u, m, case)
+
+    return _problem(case, "numpy", lambda a: a, loss, grad, hvp)
+
+
+def _inputs(case: Case) -> np.ndarray:
+    """x̃ (N, D): the inputs, with a column of ones for a hidden bias."""
+    x = np.array(case.x, dtype=np.float64)
+    return np.hstack([x, np.ones((x.shape[0], 1))]) if case.bias else x
 
 
 def torch_output(torch: Any, sigma: Callable[[Any], Any], x: Any, v: Any, w: Any) -> Any:
@@ -70,15 +124,20 @@ def torch_problem(case: Case) -> Problem:
         return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64)
 
     x, y = conv(case.x), conv(case.y)
+    n, general = case.model.n_params(m), not case.model.scalar
+    xt = conv(_inputs(case)) if general else None
 
     def as_t(a: Any) -> Any:
         a = torch.as_tensor(a, dtype=torch.float64).reshape(-1)
-        if a.shape != (2 * m,):
-            raise ValueError(f"theta has {a.numel()} entries; this problem has 2m = {2 * m} parameters (v, w)")
+        if a.shape != (n,):
+            raise _size_error(a.numel(), case)
         return a
 
     def energy(theta: Any) -> Any:
-        r = y - torch_output(torch, sigma, x, theta[:m], theta[m:])
+        if general:
+            r = y - general_output(sigma, xt, *_split(theta, case))
+        else:
+            r = y - torch_output(torch, sigma, x, theta[:m], theta[m:])
         return (r * r).sum()
 
     def loss(theta: Any) -> Any:
@@ -111,16 +170,21 @@ def jax_problem(case: Case) -> Problem:
         return jnp.asarray(np.asarray(a, dtype=np.float64), dtype=jnp.float64)
 
     x, y = conv(case.x), conv(case.y)
+    n, general = case.model.n_params(m), not case.model.scalar
+    xt = conv(_inputs(case)) if general else None
 
     def energy(theta: Any) -> Any:
+        if general:
+            r = y - general_output(sigma, xt, *_split(theta, case))
+            return jnp.sum(r * r)
         v, w = theta[:m], theta[m:]
         r = y - (v[:, None] * sigma(w[:, None] * x[None, :])).sum(axis=0)
         return jnp.sum(r * r)
 
     def as_j(a: Any) -> Any:
         a = jnp.asarray(a, dtype=jnp.float64).reshape(-1)
-        if a.shape != (2 * m,):
-            raise ValueError(f"theta has {a.size} entries; this problem has 2m = {2 * m} parameters (v, w)")
+        if a.shape != (n,):
+            raise _size_error(a.size, case)
         return a
 
     e_jit, g_jit = jax.jit(energy), jax.jit(jax.grad(energy))

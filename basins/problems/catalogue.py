@@ -24,8 +24,9 @@ COLUMNS = (("name", "name"), ("theorem", "theorem"), ("activation", "activation"
 
 def case_row(case: Case) -> dict[str, Any]:
     """One catalogue row (plain JSON data): certified is a bool, basin_radius a float or None."""
-    return {"name": case.name, "theorem": case.theorem, "activation": case.activation.name, "N": case.N, "d": 1,
-            "m": case.m, "parameters": 2 * case.m, "certified": certified(case), "basin_radius": basin_radius(case)}
+    return {"name": case.name, "theorem": case.theorem, "activation": case.activation.name, "N": case.N,
+            "d": case.d, "m": case.m, "parameters": case.model.n_params(case.m), "certified": certified(case),
+            "basin_radius": basin_radius(case)}
 
 
 def matches_activation(name: str, wanted: str) -> bool:

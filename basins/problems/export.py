@@ -2,6 +2,9 @@
 
 Every export holds x, y, θ* = (v, w) (``theta``), the witness point
 (``witness_theta``), the losses and the metadata (:func:`basins.problems.core.metadata`).
+For a case of the model of SPEC §11, x is N rows of d and θ is
+(v, w_1[1..D], …, w_m[1..D][, c]) (``metadata["parameter_order"]``); the torch
+module then has w of shape (m, D) and the output bias c as parameters.
 Files are written atomically (a temporary file in the same folder, then a rename).
 """
 
@@ -45,7 +48,7 @@ def export_data(case: Case) -> dict[str, Any]:
     """The exported values as plain Python data (floats are the case's floats, exactly)."""
     wit = witness_theta(case)
     return {
-        "x": [float(a) for a in case.x],
+        "x": [float(a) for a in case.x] if case.model.scalar else [[float(a) for a in row] for row in case.x],
         "y": [float(a) for a in case.y],
         "theta": [float(a) for a in theta_star(case)],
         "witness_theta": None if wit is None else [float(a) for a in wit],
@@ -80,7 +83,11 @@ def export(case: "Case | str | os.PathLike[str]", out: str | os.PathLike[str], f
 def _torch_payload(case: Case, data: dict[str, Any]) -> dict[str, Any]:
     from basins.problems.torch_model import network
 
-    model = network(case.activation.text, case.v, case.w)   # raises the one-line "install basins[torch]" error
+    if case.model.scalar:
+        model = network(case.activation.text, case.v, case.w)   # raises the one-line "install basins[torch]" error
+    else:
+        model = network(case.activation.text, case.v, case.w, input_dim=case.d, hidden_bias=bool(case.bias),
+                        c=case.output_bias)
     import torch
 
     def t(a: Any) -> Any:
