@@ -44,6 +44,7 @@ import numpy as np
 
 from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, arb_bounds, exact_inputs,
                                               flint_precision, input_digest, library_versions)
+from basins.certification.smooth_large import float_engine, large_applies
 from basins.errors import InvalidArgument
 from basins.io.case import Case
 from basins.model import engine
@@ -59,13 +60,21 @@ HYPOTHESES: dict[str, str] = {
               "σ is a real expression in t with a ball evaluator",
     "C2": "σ is C² on every pre-activation ball w_i x_j over X (decided in balls, switch by switch)",
     "krawczyk": "K(X) ⊂ int X: X holds exactly one critical point θ* of E",
-    "point": "the case's point (v, w) lies in X, within ρ of θ*",
+    "point": "the case's point (v, w) lies in X, within ρ of θ* (for an ill-conditioned case certified with every "
+             "radius: within |θ − centre|∞ + ρ ≤ 2^-36·(1 + max|θ|) of θ*)",
     "positive definite": "a ball Cholesky of ∇²E over X has all pivots > 0: θ* is a strict local minimum",
     "sub-optimal": "upper E(witness) < lower E over K(X): θ* is not a global minimum",
 }
 
+#: From this m·N on, "auto" certifies in verified float64 linear algebra (the shipped cases, m·N ≤ 512, keep balls).
+LARGE_WORK = 4096
+
 #: Relative box radii tried, as powers of two of the scale 1 + max|θ|.
 _RADIUS_EXPONENTS = (-33, -40, -26, -20, -46)
+#: When none of those proves: every exponent from -20 to -60 (no box wider than the usual ones).
+_EXTENDED_EXPONENTS = _RADIUS_EXPONENTS + tuple(e for e in range(-20, -61, -1) if e not in _RADIUS_EXPONENTS)
+_NEAR_POINT = 2.0 ** -36     #: with every radius tried, a point this close (relative) may lie outside X
+MAX_AUTO_PREC = 1024         #: the automatic precision ladder stops here (bits)
 
 
 # ------------------------------------------------------- ball evaluation --
@@ -80,6 +89,12 @@ class _Balls:
 
     def loss(self, v: Sequence[Any], w: Sequence[Any]) -> Any:
         return engine.loss(self.ctx, self.x, self.y, v, w)
+
+    @staticmethod
+    def float_newton_step(case: Case, act: Any) -> np.ndarray:
+        """H⁻¹∇E at the case's point in float64 (the engine's float context): where to centre the box."""
+        d = engine.derivatives(engine.float_context(act), case.x, case.y, case.v, case.w, order=2)
+        return np.linalg.solve(np.asarray(d.hessian, dtype=float), np.asarray(d.gradient, dtype=float))
 
     def gradient_hessian(self, v: Sequence[Any], w: Sequence[Any], want_hessian: bool = True
                          ) -> tuple[Any, Any, list[list[Any]]]:
@@ -145,7 +160,8 @@ def _c2_failure(act: Any, uX: list[list[Any]]) -> str:
 # ----------------------------------------------------------- the proofs --
 
 def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None = None,
-                   guarantees: bool = True) -> Certificate:
+                   guarantees: bool = True, linear_algebra: str = "auto", auto_precision: bool = True
+                   ) -> Certificate:
     """Certify a case with a C² σ in ball arithmetic (Krawczyk, Cholesky, losses).
 
     Parameters
@@ -162,6 +178,15 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
         bound on λ_min, the basin radius and escape barrier: SPEC §12); this
         grows a ball until the Hessian stops being provably positive definite
         and costs several times the proof itself.
+    linear_algebra : {"auto", "balls", "float"}
+        "balls": python-flint balls throughout (entry by entry); "float": verified float64
+        linear algebra with rigorous rounding bounds (:mod:`basins.certification.smooth_large`;
+        scalar model, analytic σ); "auto": "float" when m·N ≥ 4096 and it applies, else "balls".
+    auto_precision : bool
+        When the Krawczyk or positive-definiteness check fails at ``prec`` with the usual box
+        radii, try every radius 2^e·scale (e = -20..-60) from a converged Newton centre, then double the precision up to
+        1024 bits; the certificate records the precision that proved it (``precision bits``),
+        and a rejection says at which precisions and radii the failing check was tried.
 
     Returns
     -------
@@ -185,8 +210,17 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
     if radius_exponent is not None and (isinstance(radius_exponent, bool) or not isinstance(radius_exponent, int)
                                         or not -60 <= radius_exponent <= -4):
         raise InvalidArgument(f"radius_exponent={radius_exponent!r} must be an integer in [-60, -4]")
+    if linear_algebra not in ("auto", "balls", "float"):
+        raise InvalidArgument(f"linear_algebra={linear_algebra!r} must be 'auto', 'balls' or 'float'")
     act, problem = proof_inputs(case)
     inputs = exact_inputs(case, act)
+    use_float = False
+    if not problem:
+        why_not = large_applies(case, act)
+        if linear_algebra == "float" and why_not:
+            problem = f"linear_algebra='float': {why_not}"
+        use_float = not why_not and (linear_algebra == "float" or
+                                     (linear_algebra == "auto" and case.m * case.N >= LARGE_WORK))
     versions = library_versions()
     enclosures: dict[str, tuple[Fraction, Fraction]] = {}
     want_guarantees = bool(guarantees)
@@ -196,9 +230,9 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
         figures: dict[str, Any] = {"precision bits": prec}
         choices: dict[str, Any] = {"precision bits": prec}
     else:
-        with flint_precision(prec):
-            checks, figures, choices = _smooth_engine(case, act, prec, radius_exponent, enclosures,
-                                                      guarantees_found if want_guarantees else None)
+        checks, figures, choices, prec = _search(case, act, prec, radius_exponent, enclosures,
+                                                 guarantees_found if want_guarantees else None, use_float,
+                                                 auto_precision and radius_exponent is None)
     inputs = {**inputs, **choices}
     figures = {"digest": input_digest(inputs), **figures}
     ok = all(passed for _, passed, _ in checks) and len(checks) == len(HYPOTHESES)
@@ -209,8 +243,8 @@ def certify_smooth(case: Case, *, prec: int = 128, radius_exponent: int | None =
 
 
 def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
-                   enclosures: dict[str, tuple[Fraction, Fraction]], guarantees: dict[str, Any] | None
-                   ) -> tuple[list[tuple[str, bool, str]], dict[str, Any], dict[str, Any]]:
+                   enclosures: dict[str, tuple[Fraction, Fraction]], guarantees: dict[str, Any] | None,
+                   extended: bool = False) -> tuple[list[tuple[str, bool, str]], dict[str, Any], dict[str, Any]]:
     import flint
 
     arb, arb_mat = flint.arb, flint.arb_mat
@@ -250,9 +284,13 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         checks.append(("krawczyk", False, "the Newton step is not finite"))
         return checks, figures, choices
     centre = [float(a - s) for a, s in zip(theta0, step)]
+    if extended:   # ill-conditioned: one Newton step may leave the centre far from θ*; converge it
+        centre, C = _newton_refine(balls, m, centre, C)
     offset = max(abs(a - c) for a, c in zip(theta0, centre))
     scale = 1.0 + max(abs(a) for a in theta0)
-    exponents = (radius_exponent,) if radius_exponent is not None else _RADIUS_EXPONENTS
+    exponents = ((radius_exponent,) if radius_exponent is not None else
+                 _EXTENDED_EXPONENTS if extended else _RADIUS_EXPONENTS)
+    closest: tuple[float, float] | None = None         # (max |K_i − c_i| / ρ, ρ) nearest to inclusion
     Carb = arb_mat(C.tolist())
     eye = arb_mat(2 * m, 2 * m)
     for i in range(2 * m):
@@ -262,9 +300,12 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     base = Carb * gc
     attempt: dict[str, Any] = {}
     c2_failure = ""
+    # ill-conditioned (every radius tried): a point within float64 reach of θ* may lie outside the largest box
+    # where Krawczyk contracts; then "point" bounds |θ − θ*|∞ by |θ − centre|∞ + ρ instead of θ ∈ X
+    near = extended and offset <= scale * _NEAR_POINT
     for e in exponents:
         rho = 2.0 ** math.ceil(math.log2(scale * 2.0 ** e))
-        if rho <= 2 * offset:
+        if rho <= 2 * offset and not near:
             continue
         X = [arb(c, rho) for c in centre]
         gX, HX, uX = balls.gradient_hessian(X[:m], X[m:])
@@ -283,6 +324,9 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         attempt["K"] = Kl
         if all(Xi.contains_interior(Ki) for Xi, Ki in zip(X, Kl)):
             break
+        reach = max((float((Ki - c).abs_upper()) if Ki.is_finite() else math.inf) for Ki, c in zip(Kl, c_arb))
+        if closest is None or reach / rho < closest[0]:
+            closest = (reach / rho, rho)
     choices["centre"] = [c.hex() for c in centre]
     if "rho" not in attempt:
         if c2_failure:
@@ -309,11 +353,22 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     figures["krawczyk max radius"] = width
     checks.append(("krawczyk", inside,
                    f"K(X) ⊂ int X with X = centre ± {rho:.3g} (largest radius of K(X): {width:.3g})" if inside else
-                   f"K(X) is not inside int X for any radius tried (last ρ = {rho:.3g})"))
+                   f"K(X) is not inside int X for any of the {len(exponents)} radii tried at {prec} bits "
+                   + (f"(closest at ρ = {closest[1]:.3g}: max |K_i − c_i| ≈ {closest[0]:.3g}·ρ; the ball Hessian over "
+                      f"X is too wide or the centre too far for a contraction)" if closest else
+                      f"(last ρ = {rho:.3g})")))
     if not inside:
         return checks, figures, choices
     in_box = all(abs(Fraction(a) - Fraction(c)) < Fraction(rho) for a, c in zip(theta0, centre))  # exact
-    checks.append(("point", in_box, f"|θ − centre|∞ = {offset:.3g} < ρ = {rho:.3g}"))
+    if in_box or not near:
+        checks.append(("point", in_box, f"|θ − centre|∞ = {offset:.3g} < ρ = {rho:.3g}" if in_box else
+                       f"|θ − centre|∞ = {offset:.3g} is not below ρ = {rho:.3g}"))
+    else:
+        dist = _float_out(Fraction(offset) + Fraction(rho), up=True)
+        checks.append(("point", True, f"|θ − θ*|∞ ≤ |θ − centre|∞ + ρ = {dist:.3g} ≤ 2^-36·(1 + max|θ|) (the point "
+                                      f"lies outside X = centre ± {rho:.3g}: Krawczyk contracts only on smaller "
+                                      f"boxes, the Hessian being ill-conditioned)"))
+        figures["point distance bound"] = dist
 
     pivots = _cholesky_pivots(HX)
     pd = len(pivots) == 2 * m and all(p > 0 for p in pivots)
@@ -342,6 +397,82 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     if guarantees is not None and all(ok for _, ok, _ in checks) and pd:
         guarantees.update(_guarantees(balls, act, m, Kl, HX, rho))
     return checks, figures, choices
+
+
+def _newton_refine(balls: _Balls, m: int, centre: list[float], C: np.ndarray) -> tuple[list[float], np.ndarray]:
+    """Up to 6 more Newton steps from the centre (gradient and Hessian in balls, midpoints solved in float64),
+    until the step is below the centre's float64 resolution; the centre stays a float vector."""
+    import flint
+
+    for _ in range(6):
+        c = [flint.arb(a) for a in centre]
+        g, H, _ = balls.gradient_hessian(c[:m], c[m:])
+        if not (_all_finite(g) and _all_finite(H)):
+            break
+        Hmid = np.array([[float(e.mid()) for e in row] for row in H.tolist()])
+        gmid = np.array([float(e.mid()) for e in g.entries()])
+        try:
+            step = np.linalg.solve(Hmid, gmid)
+            C_new = np.linalg.inv(Hmid)
+        except np.linalg.LinAlgError:
+            break
+        if not (np.all(np.isfinite(step)) and np.all(np.isfinite(C_new))):
+            break
+        new = [float(a - s) for a, s in zip(centre, step)]
+        C = C_new
+        if new == centre:
+            break
+        centre = new
+    return centre, C
+
+
+def _search(case: Case, act: Any, prec: int, radius_exponent: int | None,
+            enclosures: dict[str, tuple[Fraction, Fraction]], guarantees: dict[str, Any] | None, use_float: bool,
+            auto: bool) -> tuple[list[tuple[str, bool, str]], dict[str, Any], dict[str, Any], int]:
+    """Certify at ``prec`` with the usual radii; when ``auto`` and Krawczyk or definiteness fails, with every
+    radius, then at doubled precisions up to MAX_AUTO_PREC bits.  Deterministic in ``prec``: a recheck at the
+    precision that proved reproduces the same attempt."""
+    ladder = [prec]
+    while auto and ladder[-1] * 2 <= MAX_AUTO_PREC:
+        ladder.append(ladder[-1] * 2)
+    tried: list[str] = []
+    for bits in ladder:
+        for extended in ((False, True) if auto and not use_float else (False,)):
+            enclosures.clear()
+            with flint_precision(bits):
+                if use_float:
+                    checks, figures, choices = _float_engine(case, act, bits, radius_exponent, enclosures, guarantees)
+                else:
+                    checks, figures, choices = _smooth_engine(case, act, bits, radius_exponent, enclosures,
+                                                              guarantees, extended)
+            if extended:
+                choices["radius exponents"] = "extended: -33, -40, -26, -20, -46, then -21 … -60"
+            failed = [name for name, ok, _ in checks if not ok]
+            if not failed or not auto or failed[0] not in ("krawczyk", "positive definite"):
+                if tried and failed:
+                    checks = _annotate(checks, failed[0], tried)
+                if tried and not failed:
+                    choices["precision"] = (f"chosen automatically: the first of {ladder} bits (usual radii, then "
+                                            "every radius) at which every check passed")
+                return checks, figures, choices, bits
+            tried.append(f"{bits} bits{' (every radius)' if extended else ''}")
+    return _annotate(checks, failed[0], tried[:-1]), figures, choices, bits
+
+
+def _annotate(checks: list[tuple[str, bool, str]], name: str, tried: list[str]) -> list[tuple[str, bool, str]]:
+    """Say in the failing check's detail at which precisions it was tried before the last attempt."""
+    note = f"not reached at {', '.join(tried)} either; last attempt: " if tried else ""
+    return [(n, ok, note + d if n == name and not ok else d) for n, ok, d in checks]
+
+
+def _float_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
+                  enclosures: dict[str, tuple[Fraction, Fraction]], guarantees: dict[str, Any] | None
+                  ) -> tuple[list[tuple[str, bool, str]], dict[str, Any], dict[str, Any]]:
+    """The same checks in verified float64 linear algebra (:mod:`basins.certification.smooth_large`)."""
+    out = float_engine(case, act, prec, radius_exponent, enclosures, guarantees, _Balls.float_newton_step)
+    if guarantees:
+        guarantees["meaning"] = GUARANTEES_MEANING
+    return out
 
 
 # ------------------------------------------------- what a test can rely on --
