@@ -35,6 +35,7 @@ Basins*, Proposition 4 and Theorems 4, 6, 7; SPEC §7 and §12.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from fractions import Fraction
 from typing import Any, Mapping
@@ -223,15 +224,13 @@ def normalise_record(case: Any, act: Any, enclosures: Mapping[str, tuple[Fractio
     """The case with its readable figures set from the proof: the losses to the float nearest the
     enclosure's midpoint, ``details.exact`` dropped when it describes another point, the activation's
     text recomputed from the proved expression."""
-    from basins.io.case import Witness
-
     changes: dict[str, Any] = {"activation": act}
     if "loss" in enclosures:
         lo, hi = enclosures["loss"]
         changes["loss"] = float((lo + hi) / 2)
     if case.witness is not None and "witness loss" in enclosures:
         lo, hi = enclosures["witness loss"]
-        changes["witness"] = Witness(tuple(case.witness.v), tuple(case.witness.w), float((lo + hi) / 2))
+        changes["witness"] = dataclasses.replace(case.witness, loss=float((lo + hi) / 2))
     details = dict(case.details)
     if "exact" in details:
         name, ok, _ = _exact_check(case, details["exact"])

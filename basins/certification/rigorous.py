@@ -39,7 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["U", "ETA", "up", "down", "gamma", "rounding", "nonneg_matmul_upper", "nonneg_sum_upper",
+__all__ = ["ball_cholesky_pivots", "U", "ETA", "up", "down", "gamma", "rounding", "nonneg_matmul_upper", "nonneg_sum_upper",
            "nonneg_sum_lower", "matmul_error", "two_prod", "accurate_dots", "column_norms_upper",
            "cholesky_lower_bound", "lambda_min_lower", "SigmaCells", "analytic_expression"]
 
@@ -422,3 +422,26 @@ class _prec:
         import flint
 
         flint.ctx.prec = self.old
+
+
+def ball_cholesky_pivots(H: Any) -> list[Any]:
+    """Pivots of a Cholesky factorisation of a ball matrix (lower triangle used)."""
+    n = H.nrows()
+    a = H.tolist()
+    L: list[list[Any]] = [[None] * n for _ in range(n)]
+    pivots = []
+    for k in range(n):
+        d = a[k][k]
+        for j in range(k):
+            d -= L[k][j] * L[k][j]
+        pivots.append(d)
+        if not d > 0:
+            return pivots
+        lkk = d.sqrt()
+        L[k][k] = lkk
+        for i in range(k + 1, n):
+            s = a[i][k]
+            for j in range(k):
+                s -= L[i][j] * L[k][j]
+            L[i][k] = s / lkk
+    return pivots

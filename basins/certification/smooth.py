@@ -45,6 +45,7 @@ import numpy as np
 from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, arb_bounds, exact_inputs,
                                               flint_precision, input_digest, library_versions)
 from basins.certification.smooth_large import float_engine, large_applies
+from basins.certification.rigorous import ball_cholesky_pivots
 from basins.errors import InvalidArgument
 from basins.io.case import Case
 from basins.model import engine
@@ -80,54 +81,46 @@ MAX_AUTO_PREC = 1024         #: the automatic precision ladder stops here (bits)
 # ------------------------------------------------------- ball evaluation --
 
 class _Balls:
-    """E, ∇E and ∇²E of the network over balls of parameters: the engine's ball context on the case's data."""
+    """E, ∇E and ∇²E of the network over balls of parameters: the engine's ball context on the case's data.
+
+    Parameters come as (v, rest): ``rest`` = θ[m:] holds w (m·D entries, row by row) and, with an
+    output bias, c last (SPEC §11); for the paper's model it is w itself.
+    """
 
     def __init__(self, case: Case, act: Any):
         self.ctx = engine.BallContext(act)
-        self.x = self.ctx.data(case.x)
+        self.model = case.model
+        self.x = self.ctx.data(case.x) if self.model.scalar else [[self.ctx.scalar(e) for e in r] for r in case.x]
         self.y = self.ctx.data(case.y)
 
-    def loss(self, v: Sequence[Any], w: Sequence[Any]) -> Any:
-        return engine.loss(self.ctx, self.x, self.y, v, w)
+    def _kw(self, v: Sequence[Any], rest: Sequence[Any]) -> tuple[Any, dict[str, Any]]:
+        if self.model.scalar:
+            return rest, {}
+        m, D = len(v), self.model.D
+        w = [list(rest[i * D:(i + 1) * D]) for i in range(m)]
+        return w, {"model": self.model, "c": rest[m * D] if self.model.output_bias else None}
+
+    def loss(self, v: Sequence[Any], rest: Sequence[Any]) -> Any:
+        w, kw = self._kw(v, rest)
+        return engine.loss(self.ctx, self.x, self.y, v, w, **kw)
 
     @staticmethod
     def float_newton_step(case: Case, act: Any) -> np.ndarray:
         """H⁻¹∇E at the case's point in float64 (the engine's float context): where to centre the box."""
-        d = engine.derivatives(engine.float_context(act), case.x, case.y, case.v, case.w, order=2)
+        d = engine.derivatives(engine.float_context(act), case.x, case.y, case.v, case.w, order=2,
+                               **case.engine_kwargs)
         return np.linalg.solve(np.asarray(d.hessian, dtype=float), np.asarray(d.gradient, dtype=float))
 
-    def gradient_hessian(self, v: Sequence[Any], w: Sequence[Any], want_hessian: bool = True
+    def gradient_hessian(self, v: Sequence[Any], rest: Sequence[Any], want_hessian: bool = True
                          ) -> tuple[Any, Any, list[list[Any]]]:
-        d = engine.derivatives(self.ctx, self.x, self.y, v, w, order=2 if want_hessian else 1)
+        w, kw = self._kw(v, rest)
+        d = engine.derivatives(self.ctx, self.x, self.y, v, w, order=2 if want_hessian else 1, **kw)
         self.last_loss = d.loss          # E over the same balls, from the same features
         return d.gradient, d.hessian, d.features.u
 
 
 def _all_finite(mat: Any) -> bool:
     return all(e.is_finite() for row in mat.tolist() for e in row)
-
-
-def _cholesky_pivots(H: Any) -> list[Any]:
-    """Pivots of a Cholesky factorisation of a ball matrix (lower triangle used)."""
-    n = H.nrows()
-    a = H.tolist()
-    L: list[list[Any]] = [[None] * n for _ in range(n)]
-    pivots = []
-    for k in range(n):
-        d = a[k][k]
-        for j in range(k):
-            d -= L[k][j] * L[k][j]
-        pivots.append(d)
-        if not d > 0:
-            return pivots
-        lkk = d.sqrt()
-        L[k][k] = lkk
-        for i in range(k + 1, n):
-            s = a[i][k]
-            for j in range(k):
-                s -= L[i][j] * L[k][j]
-            L[i][k] = s / lkk
-    return pivots
 
 
 def _clip(text: str, n: int = 120) -> str:
@@ -252,7 +245,8 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     figures: dict[str, Any] = {"precision bits": prec}
     choices: dict[str, Any] = {"precision bits": prec}
     m = case.m
-    theta0 = [float(a) for a in case.v] + [float(a) for a in case.w]
+    theta0 = [float(a) for a in case.theta()]
+    n = len(theta0)
     if case.witness is None or not all(math.isfinite(a) for a in theta0):
         checks.append(("inputs", False, "the case has no witness of lower loss" if case.witness is None
                        else "the point has a non-finite entry"))
@@ -292,8 +286,8 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
                  _EXTENDED_EXPONENTS if extended else _RADIUS_EXPONENTS)
     closest: tuple[float, float] | None = None         # (max |K_i − c_i| / ρ, ρ) nearest to inclusion
     Carb = arb_mat(C.tolist())
-    eye = arb_mat(2 * m, 2 * m)
-    for i in range(2 * m):
+    eye = arb_mat(n, n)
+    for i in range(n):
         eye[i, i] = 1
     c_arb = [arb(a) for a in centre]
     gc, _, _ = balls.gradient_hessian(c_arb[:m], c_arb[m:], want_hessian=False)
@@ -318,7 +312,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         attempt = {"rho": rho, "X": X, "HX": HX, "uX": uX}
         if not _all_finite(HX):
             continue
-        dev = arb_mat([[arb(0, rho)] for _ in range(2 * m)])
+        dev = arb_mat([[arb(0, rho)] for _ in range(n)])
         K = (arb_mat([[c] for c in c_arb]) - base) + (eye - Carb * HX) * dev
         Kl = K.entries()
         attempt["K"] = Kl
@@ -370,17 +364,19 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
                                       f"boxes, the Hessian being ill-conditioned)"))
         figures["point distance bound"] = dist
 
-    pivots = _cholesky_pivots(HX)
-    pd = len(pivots) == 2 * m and all(p > 0 for p in pivots)
+    pivots = ball_cholesky_pivots(HX)
+    pd = len(pivots) == n and all(p > 0 for p in pivots)
     smallest = min(pivots, key=lambda p: float(p.lower()))
     figures["smallest pivot"] = _ball_str(smallest)
     figures["smallest pivot (lower)"] = _lower_str(smallest)
     checks.append(("positive definite", pd,
-                   f"ball Cholesky of ∇²E over X: all {2 * m} pivots > 0, smallest ≥ {_lower_str(smallest)}" if pd else
+                   f"ball Cholesky of ∇²E over X: all {n} pivots > 0, smallest ≥ {_lower_str(smallest)}" if pd else
                    f"ball Cholesky of ∇²E over X: pivot {len(pivots)} is {_ball_str(pivots[-1])}, not > 0"))
 
     EK = balls.loss(Kl[:m], Kl[m:])
-    Ew = balls.loss([arb(float(a)) for a in case.witness.v], [arb(float(a)) for a in case.witness.w])
+    wit = case.witness
+    Ew = balls.loss([arb(float(a)) for a in wit.v], [arb(float(a)) for a in np.ravel(np.asarray(wit.w, dtype=float))]
+                    + ([arb(float(wit.c))] if wit.c is not None else []))
     Ep = E_point
     figures["E at point"] = _ball_str(Ep)
     if Ep.is_finite() and Ew.is_finite():
@@ -525,7 +521,7 @@ def _pd_shift(H: Any, s: float) -> bool:
 
     n = H.nrows()
     shifted = flint.arb_mat([[H[i, j] - (flint.arb(s) if i == j else 0) for j in range(n)] for i in range(n)])
-    pivots = _cholesky_pivots(shifted)
+    pivots = ball_cholesky_pivots(shifted)
     return len(pivots) == n and all(p > 0 for p in pivots)
 
 
