@@ -35,10 +35,14 @@ def vector(name: str, value: Any, *, length: int | None = None) -> np.ndarray:
     return arr
 
 
+#: The results whose hypotheses include x_j ≠ 0 (Proposition 4 has no such hypothesis).
+NONZERO_X = ("Theorem 4", "Theorem 6")
+
+
 def data_x(value: Any, *, theorem: str = "Proposition 4") -> np.ndarray:
-    """Inputs x: finite, no zero entry, no repeated entry."""
+    """Inputs x: finite, no repeated entry, and no zero entry for the theorems in :data:`NONZERO_X`."""
     x = vector("x", value)
-    if np.any(x == 0):
+    if theorem in NONZERO_X and np.any(x == 0):
         raise NotApplicable(
             f"x={_show(x)} has a zero entry; {theorem} needs inputs with no zero entry "
             "(σ′ and σ″ enter the features through x∘σ′(wx), x∘x∘σ″(wx))",

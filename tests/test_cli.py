@@ -54,7 +54,7 @@ def test_verify_fails_with_the_failed_check_named(run, tmp_path):
 
 @pytest.mark.parametrize("args,match", [
     (["construct", "-a", "relu"], "Theorem 5"),
-    (["construct", "--x", "0,1,2"], "zero entry"),
+    (["construct", "-a", "softplus", "--theorem", "6", "--x", "0,1,2"], "zero entry"),  # Theorems 4, 6 only
     (["construct", "--x", "1,1,2"], "repeated entry"),
     (["construct", "--x", "1,2,3", "--width", "3"], "Theorem 2"),
     (["construct", "-a", "exp(t"], "not a valid expression"),

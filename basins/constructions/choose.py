@@ -6,7 +6,7 @@ records the choice and its reason in ``case.details["chosen"]``:
 1. a positively homogeneous σ is refused (Theorem 5: no basin at any width);
 2. a piecewise-linear σ gets Theorem 7 (σ″ = 0 defeats Proposition 4);
 3. Theorem 6 when its hypotheses hold (σ(0), σ′(0), σ″(0) ≠ 0, m = 1, w free,
-   N ≥ 3);
+   N ≥ 3, no zero input);
 4. otherwise Proposition 4 (with a search for w unless w is given).
 
 Theorem 4 designs its own σ and is never chosen automatically.
@@ -52,6 +52,16 @@ def _size(value: Any) -> int | None:
         return 1
 
 
+def _has_zero(x: Any) -> bool:
+    """Whether the inputs x (a sequence, or None) hold a zero entry; unreadable entries count as none."""
+    if x is None:
+        return False
+    try:
+        return any(float(a) == 0.0 for a in x)
+    except (TypeError, ValueError):
+        return False
+
+
 def choose(activation: Activation | str, **kwargs: Any) -> tuple[str, str]:
     """The construction that applies to σ (and the options), with the reason.
 
@@ -77,6 +87,8 @@ def choose(activation: Activation | str, **kwargs: Any) -> tuple[str, str]:
         why6 = "Theorem 6 needs a single neuron with w free (m = 1, no --w)"
     elif _size(x) is not None and _size(x) < 3:  # type: ignore[operator]
         why6 = "Theorem 6 needs N ≥ 3 samples"
+    elif _has_zero(x):
+        why6 = "Theorem 6 needs inputs with no zero entry (Proposition 4 does not)"
     else:
         try:
             vals = check_theorem6(act)

@@ -11,6 +11,19 @@ strict local minimum with E = M²||a||² and ∇²E = 2JᵀJ + 2M·diag(0, v_i a
 positive definite, and for M above a threshold the point w̃_1 = w_0 (with
 least-squares output weights) has strictly lower loss.
 
+How this module goes about it (issue 17; SPEC §2, §12):
+
+* with no w given, w maximises the smallest scale-free margin (Nelder–Mead from
+  the best seeded draws, :func:`basins.constructions.prop4_search.optimize_w`);
+* when a margin is below 1e-5 the float64 decisions are not trusted: S⊥, a and
+  y = ŷ − M a are computed at 30 + 3 × (digits lost) digits, y is rounded, and —
+  for a searched w — the exact critical point of the rounded data is re-solved
+  (Newton at that precision) and rounded; ``details["precision"]`` says which
+  precision and why, ``details["rounded data check"]`` what holds at the stored floats;
+* the witness is the paper's one-neuron point when it is lower, otherwise the
+  first point of a seeded multistart L-BFGS-B on E whose loss is lower at high precision;
+* a zero input is allowed (x ≠ 0 is a hypothesis of Theorems 4 and 6 only).
+
 References
 ----------
 Li, Ding & Sun, *On the Benefit of Width for Neural Networks: Disappearance of
@@ -31,7 +44,10 @@ from basins.validate import data_x, positive, vector, width_below_samples
 from basins.activations import Activation, as_activation
 from basins.io.case import Case, Witness
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
-from basins.model.network import features, loss as net_loss
+from basins.model.network import features, loss as net_loss, loss_mp
+from basins.constructions.prop4_search import (FLOAT64_MARGIN, MAX_DPS, best_direction, check_point, choose_dps,
+                                               lower_point, mp_perp_norm, optimize_w, precise_construction,
+                                               resolve, witness_grid)
 from basins.parallel import blas_threads
 
 __all__ = ["HYPOTHESES", "TOLERANCE", "construct_prop4", "analyse_point"]
@@ -58,9 +74,16 @@ _LARGE = 20_000
 #: once left a ⟂ S only to 2.6e-11, and the constructed point off criticality by |∇E| = 5e-9.
 RANK_TOLERANCE = 1e-13
 
-#: The search for w accepts only margins this large: smaller ones give cases whose Hessian is
-#: too close to singular for float64 data (they "hold" but cannot be verified).
-SEARCH_MIN_SCORE = 1e-6
+#: Up to this m²·N the construction is re-checked (and redone, if needed) in mpmath.
+_MP_WORK = 250_000
+
+#: The search keeps every pre-activation |w_i x_j| at or below this: larger ones saturate σ and
+#: inflate the Hessian's largest eigenvalue (a case with |w x| up to 90 failed float64 sampling).
+_MAX_PRE = 20.0
+
+#: ... and every feature |σ(w_i x_j)| at or below this (exp grows fast: its Hessian's largest
+#: eigenvalue, not its margins, limited what float64 can verify).
+_MAX_FEATURE = 50.0
 
 #: Exhaustive sign patterns for the choice of a are tried up to this width.
 _ENUMERATE_SIGNS_UP_TO = 6
@@ -100,21 +123,9 @@ def _unit_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a / safe[:, None], n
 
 
-def _best_a(G: np.ndarray, signs: np.ndarray) -> tuple[np.ndarray, float]:
-    """Maximise τ s.t. s_i Ĝ_i·c ≥ τ, |c|_∞ ≤ 1 (a linear program); returns (c, τ)."""
-    m, k = G.shape
-    cost = np.zeros(k + 1)
-    cost[-1] = -1.0
-    A_ub = np.hstack([-(signs[:, None] * G), np.ones((m, 1))])
-    res = scipy.optimize.linprog(
-        cost, A_ub=A_ub, b_ub=np.zeros(m), bounds=[(-1.0, 1.0)] * k + [(None, 1.0)], method="highs")
-    if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
-        return np.zeros(k), 0.0
-    return res.x[:k], float(res.x[-1])
-
-
 def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
-                  *, exhaustive_signs: bool = True) -> _Analysis:
+                  *, exhaustive_signs: bool = True, tolerance: float = TOLERANCE,
+                  rank_tolerance: float = RANK_TOLERANCE) -> _Analysis:
     """Check conditions 1–2 at w and choose a (SPEC §2); no error is raised here.
 
     The rule for a: among a ∈ S⊥, maximise the smallest normalised margin
@@ -128,6 +139,10 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
     basis of S⊥ would dominate the time) take the equal-margin rule instead:
     a = Gᵀ(GGᵀ)⁻¹s with G the rows P_{S⊥} z″_i/||z″_i||, the minimum-norm a ⟂ S
     with s_i (a·z″_i)/||z″_i|| = 1 for every i, from an economic QR of S.
+
+    Margins at or below ``tolerance`` count as failed and QR pivots below
+    ``rank_tolerance`` (relative) as a rank deficiency of S; the construction
+    passes 0 for both when it redoes the decisions at higher precision.
     """
     act = as_activation(activation)
     x = np.asarray(x, dtype=float)
@@ -139,16 +154,16 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
     A, _ = _unit_rows(np.vstack([z, z1]))
     if m * (n - 2 * m) > _LARGE and np.all(np.isfinite(A)):
         with blas_threads(1):               # robust on a machine shared with other work
-            return _analyse_large(A, z, z1, z2, margin1, v)
+            return _analyse_large(A, z, z1, z2, margin1, v, tolerance, rank_tolerance)
     q, r, _ = scipy.linalg.qr(A.T, mode="full", pivoting=True)
     d = np.abs(np.diag(r))
-    dim_s = int(np.sum(d > RANK_TOLERANCE * d[0])) if d.size and d[0] > 0 else 0
+    dim_s = int(np.sum(d > rank_tolerance * d[0])) if d.size and d[0] > 0 else 0
     basis = q[:, dim_s:]
     z2n, _ = _unit_rows(z2)
     G = z2n @ basis                      # (m, k)
     margin2 = np.linalg.norm(G, axis=1) if basis.shape[1] else np.zeros(m)
     empty = _Analysis(margin1, margin2, dim_s, basis, None, 0.0, None, z, z1, z2)
-    if basis.shape[1] == 0 or margin2.min() <= TOLERANCE:
+    if basis.shape[1] == 0 or margin2.min() <= tolerance:
         return empty
     if v is not None:
         patterns = [np.sign(np.asarray(v, dtype=float))]
@@ -160,14 +175,14 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
         patterns = [np.where(s == 0, 1.0, s)]
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     for s in patterns:
-        c, _ = _best_a(G, s)
+        c, _ = best_direction(G, s)
         nc = np.linalg.norm(c)
         if nc == 0:
             continue
         margin = float(np.min(s * (G @ c)) / nc)
         if best is None or margin > best[0]:
             best = (margin, c, s)
-    if best is None or best[0] <= TOLERANCE:
+    if best is None or best[0] <= tolerance:
         return empty
     margin_a, c, s = best
     a = basis @ c
@@ -176,17 +191,17 @@ def analyse_point(activation: Activation | str, x: Any, w: Any, v: Any = None,
 
 
 def _analyse_large(A: np.ndarray, z: np.ndarray, z1: np.ndarray, z2: np.ndarray, margin1: float,
-                   v: Any) -> _Analysis:
+                   v: Any, tolerance: float, rank_tolerance: float) -> _Analysis:
     """:func:`analyse_point` for large m and N: economic QR of S, equal-margin a (no LP)."""
     q, r, _ = scipy.linalg.qr(A.T, mode="economic", pivoting=True)
     d = np.abs(np.diag(r))
-    dim_s = int(np.sum(d > RANK_TOLERANCE * d[0])) if d.size and d[0] > 0 else 0
+    dim_s = int(np.sum(d > rank_tolerance * d[0])) if d.size and d[0] > 0 else 0
     span = q[:, :dim_s]
     z2n, _ = _unit_rows(z2)
     G = z2n - (z2n @ span) @ span.T          # rows P_{S⊥} z″_i/||z″_i||, (m, N)
     margin2 = np.linalg.norm(G, axis=1)
     empty = _Analysis(margin1, margin2, dim_s, None, None, 0.0, None, z, z1, z2, span)
-    if dim_s >= z.shape[1] or margin2.min() <= TOLERANCE:
+    if dim_s >= z.shape[1] or margin2.min() <= tolerance:
         return empty
     if v is not None:
         s = np.sign(np.asarray(v, dtype=float))
@@ -198,7 +213,7 @@ def _analyse_large(A: np.ndarray, z: np.ndarray, z1: np.ndarray, z2: np.ndarray,
     a -= span @ (span.T @ a)                 # back onto S⊥ against rounding
     na = float(np.linalg.norm(a))
     margin_a = float(np.min(s * (G @ a)) / na) if na > 0 else 0.0
-    if margin_a <= TOLERANCE:
+    if margin_a <= tolerance:
         return empty
     return _Analysis(margin1, margin2, dim_s, None, a / np.max(np.abs(a)), margin_a, s, z, z1, z2, span)
 
@@ -253,6 +268,10 @@ def _require_c2(act: Activation, pre: np.ndarray, what: str) -> float:
     return dist
 
 
+def _smallest(margins: dict[str, Any]) -> float:
+    return float(min(margins["condition 1"], np.min(margins["condition 2"]), margins["signs"]))
+
+
 def _fail(name: str, detail: str) -> HypothesisFailed:
     return HypothesisFailed(f"{THEOREM} {name} fails: {HYPOTHESES[name]} — {detail}",
                             theorem=THEOREM, hypothesis=name)
@@ -260,68 +279,74 @@ def _fail(name: str, detail: str) -> HypothesisFailed:
 
 def _search_w(act: Activation, x: np.ndarray, m: int, v: np.ndarray | None, seed: int, trials: int
               ) -> tuple[np.ndarray, _Analysis, dict[str, Any]]:
-    rng = np.random.default_rng(seed)
-    scale = 1.0 / float(np.sqrt(np.mean(x * x)))
-    best: tuple[float, np.ndarray, _Analysis] | None = None
-    tried = 0
-    failures: dict[str, int] = {}
-    for _ in range(trials):
-        # log-uniform magnitudes: small weights make the features of an analytic σ nearly dependent
-        w = rng.choice((-1.0, 1.0), m) * np.exp(rng.uniform(np.log(0.1), np.log(8.0), m)) * scale
-        if np.unique(w).size != m:
-            continue
+    """The w of the largest smallest margin (:func:`optimize_w`) and its analysis (a by the LP)."""
+
+    def pre_ok(w: np.ndarray) -> bool:
+        if np.max(np.abs(w)) * np.max(np.abs(x)) > _MAX_PRE:
+            return False
+        with np.errstate(all="ignore"):
+            if not np.max(np.abs(act.numpy(0)(np.outer(w, x)))) <= _MAX_FEATURE:
+                return False
         dist, point = _c2_margin(act, np.outer(w, x))
-        if point is not None and dist <= 1e-3 * max(1.0, abs(point)):
-            continue
-        tried += 1
-        an = analyse_point(act, x, w, v, exhaustive_signs=False)
-        failed = ("condition 1" if an.margin1 <= TOLERANCE else "condition 2" if an.margin2.min() <= TOLERANCE
-                  else "signs" if an.a is None else None)
-        if failed:
-            failures[failed] = failures.get(failed, 0) + 1
-        if an.a is not None and (best is None or an.score > best[0]):
-            best = (an.score, w, an)
-    if best is None or best[0] < SEARCH_MIN_SCORE:
-        found = "none holds" if best is None else f"the best margin is {best[0]:.3g}"
-        if failures:
-            found += "; failed: " + ", ".join(f"{k} in {n}" for k, n in sorted(failures.items()))
+        return point is None or dist > 1e-3 * max(1.0, abs(point))
+
+    w, info = optimize_w(act, x, m, v, seed, trials, pre_ok)
+    an = None if w.size == 0 else analyse_point(act, x, w, v, exhaustive_signs=True, tolerance=0.0,
+                                                 rank_tolerance=0.0)
+    if an is None or an.margin1 <= 0 or not an.margin2.min() > 0 or (an.a is None and m * m * x.size > _MP_WORK):
+        found = "no candidate is C² at its pre-activations" if an is None else (
+            f"the best has margins {an.margin1:.3g} (condition 1), {an.margin2.min():.3g} (condition 2)")
         raise HypothesisFailed(
-            f"{THEOREM}: no w among {trials} seeded trials (seed={seed}) satisfies conditions 1–2 with a "
-            f"sign-matched a and margins ≥ {SEARCH_MIN_SCORE:g} for activation={act.name!r}, N={x.size}, "
-            f"m={m} ({found}); the conditions need room: dim S ≤ 2m = {2 * m} must stay below N = {x.size}; "
-            "try more --trials, another seed, or give w",
-            theorem=THEOREM, hypothesis="condition 2")
-    w = best[1]
-    an = analyse_point(act, x, w, v, exhaustive_signs=True)
-    return w, an, {"seed": seed, "trials": trials, "candidates": tried, "score": an.score}
+            f"{THEOREM}: no w among {trials} seeded trials (seed={seed}), optimised for the smallest margin, "
+            f"satisfies conditions 1–2 with a sign-matched a for activation={act.name!r}, N={x.size}, m={m} "
+            f"({found}); the conditions need room: dim S ≤ 2m = {2 * m} must stay below N = {x.size}; "
+            "try another seed, or give w", theorem=THEOREM, hypothesis="condition 2")
+    info["score"] = an.score
+    return w, an, info
 
 
-def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _Analysis,
-             a: np.ndarray, yhat: np.ndarray, M: float, w0: float | None
+def _choose_w0(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, perp: Any, floor: float
+               ) -> float | None:
+    """The w_0 of a grid whose witness (w_0, w_2..w_m; ṽ by least squares) has the lowest loss,
+    among those with condition 3 margin > ``floor``."""
+    grid = witness_grid(x, 400)
+    zg = act.numpy(0)(np.outer(grid, x))
+    ok = np.all(np.isfinite(zg), axis=1)
+    nz = np.linalg.norm(zg, axis=1)
+    ok &= nz > 1e-3 * np.max(nz[ok], initial=0.0)  # a vanishing z_0 asks for a huge, ill-conditioned ṽ_1
+    m3 = np.zeros(grid.size)
+    m3[ok] = perp(zg[ok] / nz[ok, None])
+    good = np.flatnonzero(ok & (m3 > floor))
+    if not good.size:
+        return None
+    rest = act.numpy(0)(np.outer(w[1:], x))
+    losses = []
+    for k in good:
+        Z = np.vstack([zg[k][None, :], rest]).T
+        r = y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0]
+        losses.append(float(r @ r))
+    return float(grid[good[int(np.argmin(losses))]])
+
+
+def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _Analysis, a: np.ndarray,
+             yhat: np.ndarray, M: float, w0: float | None, precise: dict[str, Any] | None
              ) -> tuple[float, np.ndarray, np.ndarray, float, dict[str, Any]]:
-    """Choose w_0 (the best on a grid unless given) and the least-squares witness."""
+    """Choose w_0 (the best on a grid unless given) and the paper's one-neuron witness."""
+    # below float64's reach (precise) any w_0 qualifies here: its margin is confirmed at high precision below
+    perp, floor = an.perp_norms, (1e-6 if precise is None else 0.0)
     if w0 is None:
-        base = 1.0 / float(np.max(np.abs(x)))
-        mags = np.geomspace(1e-3, 30.0, 400) * base
-        grid = np.concatenate([-mags[::-1], mags])
-        zg = act.numpy(0)(np.outer(grid, x))
-        ok = np.all(np.isfinite(zg), axis=1)
-        nz = np.linalg.norm(zg, axis=1)
-        ok &= nz > 1e-3 * np.max(nz[ok], initial=0.0)  # a vanishing z_0 asks for a huge, ill-conditioned ṽ_1
-        # condition 3 margin of each candidate
-        m3 = np.zeros(grid.size)
-        m3[ok] = an.perp_norms(zg[ok] / nz[ok, None])
-        gain = np.full(grid.size, -np.inf)
-        good = ok & (m3 > 1e-6)
-        gain[good] = (zg[good] @ y) ** 2 / nz[good] ** 2
-        if not np.any(np.isfinite(gain)):
-            raise _fail("condition 3", f"no w_0 on a grid of {grid.size} values gives z_0 outside S")
-        w0 = float(grid[int(np.argmax(gain))])
+        w0 = _choose_w0(act, x, y, w, perp, floor)
+        if w0 is None:
+            raise _fail("condition 3", f"no w_0 on a grid of {witness_grid(x, 400).size} values gives z_0 outside S")
     z0 = act.numpy(0)(w0 * x)
     nz0 = float(np.linalg.norm(z0))
     margin3 = float(an.perp_norms(z0 / nz0)) if nz0 > 0 else 0.0
-    if not np.all(np.isfinite(z0)) or margin3 <= TOLERANCE:
-        raise _fail("condition 3", f"w_0={w0!r} gives z_0 in S (margin {margin3:.3g})")
+    if precise is not None and np.all(np.isfinite(z0)):
+        margin3 = mp_perp_norm(act, x, w0, precise["basis"], precise["dps"])
+    tol = TOLERANCE if precise is None else 10.0 ** (10 - precise["dps"])
+    if not np.all(np.isfinite(z0)) or margin3 <= tol:
+        where = "" if precise is None else f" at {precise['dps']} digits"
+        raise _fail("condition 3", f"w_0={w0!r} gives z_0 in S (margin {margin3:.3g}{where})")
     s = float(a @ z0)
     p, q = float(yhat @ z0), float(np.linalg.norm(yhat)) * nz0
     threshold = (q + np.sign(s) * p) / abs(s) if s != 0 else float("inf")
@@ -330,8 +355,15 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _
     ww[0] = w0
     Zw = act.numpy(0)(np.outer(ww, x))
     vw = np.linalg.lstsq(Zw.T, y, rcond=None)[0]
+    grid = witness_grid(x, 400)
+    with np.errstate(all="ignore"):
+        zg = act.numpy(0)(np.outer(grid, x))
+        sg = zg @ a
+        tg = (np.linalg.norm(yhat) * np.linalg.norm(zg, axis=1) + np.sign(sg) * (zg @ yhat)) / np.abs(sg)
+    tg = tg[np.isfinite(tg)]
     info = {
         "w0": w0,
+        "smallest M_threshold on the grid": float(min(tg.min(initial=np.inf), threshold)),
         "condition 3 margin": margin3,
         "a.z0 / |z0|": s / nz0,
         "rho": float(y @ z0) / nz0 ** 2 / M,
@@ -341,39 +373,6 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _
                           "(||ŷ||·||z_0|| + sign(a·z_0)·ŷ·z_0)/|a·z_0|",
     }
     return w0, vw, ww, float(threshold), info
-
-
-def _descend(act: Activation, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.ndarray,
-             seed: int, starts: int = 12) -> tuple[np.ndarray, np.ndarray, float]:
-    """The lowest point L-BFGS-B reaches from (v, w) and from seeded random starts."""
-    from basins.model.network import gradient as net_gradient
-
-    m = v.size
-
-    def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        vv, ww = theta[:m], theta[m:]
-        with np.errstate(all="ignore"):
-            val, grad = net_loss(act, x, y, vv, ww), net_gradient(act, x, y, vv, ww)
-        if not (np.isfinite(val) and np.all(np.isfinite(grad))):
-            return 1e300, np.zeros_like(theta)  # overflow: a wall the line search backs off from
-        return val, grad
-
-    rng = np.random.default_rng(seed)
-    scale = 1.0 / float(np.sqrt(np.mean(x * x)))
-    inits = [(v, w)]
-    for _ in range(starts):
-        wr = rng.normal(0.0, 2.0, m) * scale
-        vr = np.linalg.lstsq(act.numpy(0)(np.outer(wr, x)).T, y, rcond=None)[0]
-        inits.append((vr, wr))
-    best = (v, w, net_loss(act, x, y, v, w))
-    for v0, w0 in inits:
-        res = scipy.optimize.minimize(fun, np.concatenate([v0, w0]), jac=True, method="L-BFGS-B",
-                                      options={"maxiter": 1000})
-        vv, ww = res.x[:m], res.x[m:]
-        val = net_loss(act, x, y, vv, ww)
-        if np.isfinite(val) and val < best[2]:
-            best = (vv, ww, val)
-    return best
 
 
 def construct_prop4(
@@ -396,7 +395,7 @@ def construct_prop4(
         A registry name, an expression in ``t`` or an Activation (C² near the
         pre-activations; not positively homogeneous, not piecewise linear).
     x : sequence of float
-        The N inputs (no zero, no repeated entry).
+        The N inputs (no repeated entry; a zero entry is allowed).
     w : sequence of float, optional
         Hidden weights; searched for (seeded, deterministic) when omitted.
     v : sequence of float, optional
@@ -410,13 +409,16 @@ def construct_prop4(
         The weight of the witness neuron (condition 3); default: the best on
         a grid for the witness's loss.
     seed, trials : int
-        Seed and number of random candidates of the search for w.
+        Seed and number of random candidates of the search for w (the best
+        start a Nelder–Mead maximisation of the smallest margin); the seed
+        also drives the multistart search for a witness.  Deterministic.
 
     Returns
     -------
     Case
         ``details`` holds a, M, the conditions with their margins, the
-        threshold M_threshold above which the witness is lower, and the search.
+        threshold M_threshold above which the witness is lower, the search,
+        the precision used and why, and the check of the rounded data.
 
     Raises
     ------
@@ -440,7 +442,7 @@ def construct_prop4(
     Li, Ding & Sun, Proposition 4 and Example 2 (arXiv:1812.11039).
     """
     act = as_activation(activation)
-    x = data_x(x, theorem=THEOREM)
+    x = data_x(x, theorem=THEOREM)  # finite, distinct; a zero entry is allowed (SPEC §2 has no x ≠ 0)
     M = positive("M", M)
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
         raise InvalidArgument(f"trials={trials!r} must be a positive integer")
@@ -471,38 +473,98 @@ def construct_prop4(
             raise _fail("condition 1", f"w={w_arr.tolist()} has a repeated entry, so two z_i coincide")
         _require_c2(act, np.outer(w_arr, x), "w_i x_j")
         an = analyse_point(act, x, w_arr, v_arr)
-    if an.margin1 <= TOLERANCE:
+        if an.a is None or min(an.margin1, an.margin_a) < FLOAT64_MARGIN:
+            an = analyse_point(act, x, w_arr, v_arr, tolerance=0.0, rank_tolerance=0.0)
+    small = m * m * x.size <= _MP_WORK
+    if an.margin1 <= (TOLERANCE if not small else 0.0):
         raise _fail("condition 1", f"smallest singular value of the normalised z_i is {an.margin1:.3g}")
-    if an.margin2.min() <= TOLERANCE:
+    if an.margin2.min() <= (TOLERANCE if not small else 0.0):
         i = int(np.argmin(an.margin2))
         hint = f" (dim S = {an.dim_S} already fills R^{x.size})" if an.dim_S >= x.size else ""
         raise _fail("condition 2", f"z″_{i + 1} lies in S (margin {an.margin2[i]:.3g}){hint}")
-    if an.a is None:
-        raise _fail("signs", f"no a ⟂ S matches the signs of v={None if v_arr is None else v_arr.tolist()}")
-    a, signs = an.a, an.signs
-    assert signs is not None  # set together with a
-    v_out = v_arr if v_arr is not None else signs.astype(float)
-    yhat = v_out @ an.z
-    y = yhat - M * a
+    smallest = min(an.margin1, float(an.margin2.min()), an.margin_a if an.a is not None else 0.0)
+    precise: dict[str, Any] | None = None
+    if small and smallest < FLOAT64_MARGIN:
+        # float64 cannot decide the conditions: redo them at the digits the margins need
+        estimate = min(an.margin1, float(an.margin2.min()), an.margin_a if an.a is not None else np.inf)
+        for _ in range(3):
+            dps = choose_dps(estimate)
+            if dps > MAX_DPS:
+                raise _fail("signs", f"the smallest margin {estimate:.3g} needs about {dps} digits, more than "
+                                     f"the {MAX_DPS} this construction uses")
+            with blas_threads(1):
+                precise = precise_construction(act, x, w_arr, v_arr, an.signs, M, dps)
+            found = min(precise["margin1"], float(precise["margin2"].min()), precise["margin_a"])
+            if choose_dps(found) <= dps:
+                break
+            estimate = found
+        assert precise is not None
+        precise["why"] = (f"the smallest float64 margin {smallest:.3g} is below {FLOAT64_MARGIN:g}: the "
+                          f"float64 decisions of conditions 1–3 are not reliable, so S⊥, a and y = ŷ − M a "
+                          f"were computed at {precise['dps']} digits (30 + 3 × the digits the smallest margin, "
+                          f"{found:.3g}, loses) and y rounded to float64")
+        a, signs, v_out, y = precise["a"], precise["signs"], precise["v"], precise["y"]
+        yhat = y + M * a
+        margins = {"condition 1": precise["margin1"], "condition 2": precise["margin2"],
+                   "signs": precise["margin_a"]}
+    else:
+        if an.a is None:
+            raise _fail("signs", f"no a ⟂ S matches the signs of v={None if v_arr is None else v_arr.tolist()}")
+        a, signs = an.a, an.signs
+        assert signs is not None  # set together with a
+        v_out = v_arr if v_arr is not None else signs.astype(float)
+        yhat = v_out @ an.z
+        y = yhat - M * a
+        margins = {"condition 1": an.margin1, "condition 2": an.margin2, "signs": an.margin_a}
     if not np.all(np.isfinite(y)):
         raise InvalidArgument(f"M={M!r} makes y overflow")
-    loss = net_loss(act, x, y, v_out, w_arr)
-    with blas_threads(1):
-        w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0)
-    _require_c2(act, w0_used * x, "w_0 x_j")
-    wloss = net_loss(act, x, y, vw, ww)
-    if not wloss < loss:
-        vw, ww, wloss = _descend(act, x, y, vw, ww, seed)
-        w_info["witness rule"] = ("the paper's witness family needs M > M_threshold; the witness is "
-                                  "L-BFGS-B run from it (any point of lower loss proves sub-optimality)")
+    check: dict[str, Any] | None = None
+    if small:
+        dps_check = max(50, precise["dps"] if precise else 0)
+        check = check_point(act, x, y, v_out, w_arr, dps_check)
+        scale = 1.0 + float(np.linalg.norm(np.concatenate([v_out, w_arr])))
+        if (precise is not None or check["newton step"] > 1e-12 * scale) and w is None and v is None:
+            # rounding y moved the critical point: re-solve for it on the stored data, then round it
+            v_out, w_arr, check = resolve(act, x, y, v_out, w_arr, dps_check)
+            yhat = v_out @ act.numpy(0)(np.outer(w_arr, x))
+        lo, hi = check["hessian min eigenvalue"], check["hessian max eigenvalue"]
+        if 2 * m <= 40 and not lo > 10 * check["newton step"] * max(hi, 1.0):
+            # rounding to float64 moves H by about (Newton step)·(third derivatives ≈ λ_max): it must stay PD
+            raise HypothesisFailed(
+                f"{THEOREM}: the construction holds at {dps_check} digits, but not on the data rounded to float64: "
+                f"there the Hessian's smallest eigenvalue is {lo:.3g} (largest {hi:.3g}, Newton step "
+                f"{check['newton step']:.3g}), because the smallest margin ({_smallest(margins):.3g}) is below "
+                "what float64 data can carry; try another seed or a smaller width",
+                theorem=THEOREM, hypothesis="float64 data")
+        loss = float(loss_mp(act, x, y, v_out, w_arr, dps_check))
     else:
-        w_info["witness rule"] = "w̃ = (w_0, w_2, ..., w_m), ṽ by least squares"
-    if not wloss < loss:
+        dps_check = 0
+        loss = net_loss(act, x, y, v_out, w_arr)
+    with blas_threads(1):
+        w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0, precise)
+    _require_c2(act, w0_used * x, "w_0 x_j")
+    dps_w = max(dps_check, 50)
+    loss_mpf = loss_mp(act, x, y, v_out, w_arr, dps_w)
+    wloss_mpf = loss_mp(act, x, y, vw, ww, dps_w)
+    w_info["witness rule"] = "w̃ = (w_0, w_2, ..., w_m), ṽ by least squares"
+    if not wloss_mpf < loss_mpf * (1 - 1e-12):
+        found = lower_point(act, x, y, v_out, w_arr, loss_mpf, seed, dps_w, extra=[(vw, ww)])
+        if found is not None:
+            vw, ww, wloss_mpf = found
+            w_info["witness rule"] = (
+                "the one-neuron family needs M > M_threshold; the witness is the lowest end point of a seeded "
+                "multistart L-BFGS-B on E (float64), its loss re-evaluated at "
+                f"{dps_w} digits (any point of lower loss proves sub-optimality)")
+    if not wloss_mpf < loss_mpf:
         raise NotApplicable(
-            f"M={M!r} is not above the sub-optimality threshold M_threshold={threshold:.6g} for w_0={w0_used:.6g}: "
-            f"the point is a strict local minimum but the witness has loss {wloss:.6g} ≥ E = {loss:.6g}; "
-            "raise M or choose another w_0",
+            f"M={M!r} is not above the sub-optimality threshold M_threshold={threshold:.6g} for w_0={w0_used:.6g} "
+            f"of the one-neuron witness family (the smallest over a grid of w_0 is "
+            f"{w_info['smallest M_threshold on the grid']:.6g}), and a seeded multistart search (seed={seed}) found no other "
+            f"point below E = {float(loss_mpf):.6g}: the point is a strict local minimum but no witness of "
+            "sub-optimality was found; raise M, choose another w_0 or another seed",
             theorem=THEOREM, hypothesis="M > M_threshold")
+    wloss = float(wloss_mpf)
+    w_info["E - E(witness)"] = float(loss_mpf - wloss_mpf)
     az2 = an.z2 @ a
     details = {
         "construction": "y = ŷ − M a with a ⟂ S = span{z_j, z′_j}, v_i (a·z″_i) > 0",
@@ -516,18 +578,27 @@ def construct_prop4(
             "C2": {"holds": True, "what": HYPOTHESES["C2"],
                    "margin": _c2_margin(act, np.concatenate([np.outer(w_arr, x).ravel(), w0_used * x]))[0],
                    "nonsmooth points of σ": [str(p) for p in act.nonsmooth_points]},
-            "condition 1": {"holds": True, "what": HYPOTHESES["condition 1"], "margin": an.margin1},
-            "condition 2": {"holds": True, "what": HYPOTHESES["condition 2"], "margin": float(an.margin2.min()),
-                            "margins": an.margin2.tolist(), "dim S": an.dim_S},
+            "condition 1": {"holds": True, "what": HYPOTHESES["condition 1"], "margin": margins["condition 1"]},
+            "condition 2": {"holds": True, "what": HYPOTHESES["condition 2"],
+                            "margin": float(np.min(margins["condition 2"])),
+                            "margins": np.asarray(margins["condition 2"]).tolist(), "dim S": an.dim_S},
             "condition 3": {"holds": True, "what": HYPOTHESES["condition 3"],
                             "margin": w_info["condition 3 margin"], "w0": w0_used},
-            "signs": {"holds": True, "what": HYPOTHESES["signs"], "margin": an.margin_a,
+            "signs": {"holds": True, "what": HYPOTHESES["signs"], "margin": margins["signs"],
                       "signs": signs.tolist()},
         },
         "witness": w_info,
         "hessian formula": "2JᵀJ + 2M·diag(0, v_i a·z″_i)",
         "search": search,
+        "precision": ({"digits": precise["dps"], "why": precise["why"],
+                       "a ⟂ S to": precise["a_perp"]} if precise else
+                      {"digits": "float64", "why": f"every margin is at least {FLOAT64_MARGIN:g}"
+                       if smallest >= FLOAT64_MARGIN else "large problem (float64 only)"}),
     }
+    if check is not None:
+        details["rounded data check"] = {
+            **check, "what": "at the stored (rounded) floats x, y, v, w: |∇E|, the Newton step |H⁻¹∇E| "
+                             "(distance to the exact critical point) and the Hessian's extreme eigenvalues"}
     return Case(
         activation=act, x=tuple(x.tolist()), y=tuple(y.tolist()), v=tuple(v_out.tolist()),
         w=tuple(w_arr.tolist()), theorem=THEOREM, loss=loss,
