@@ -69,3 +69,27 @@ def test_no_witness_fails(example2):
 def test_bad_arguments(example2, kwargs, match):
     with pytest.raises(InvalidArgument, match=match):
         verify_case(example2, **kwargs)
+
+
+def test_float64_sampling_failures_are_re_evaluated_at_the_verification_digits():
+    """swish, N = 17 sorted uniform points, m = 8: at radius 1e-6 float64 gives ΔE ≈ −6e-21 in a few
+    directions while the 80-digit value is positive (found while measuring the construction's coverage)."""
+    import mpmath
+
+    import basins
+    from basins.model import network
+
+    x = np.sort(np.random.default_rng(17).uniform(-3, 3, 17))
+    case = basins.construct("swish", x=x, width=8, seed=0)
+    ver = verify_case(case)
+    assert ver.passed, ver.failed
+    again = ver.figures.get("sampling re-evaluated")
+    assert again and again["digits"] == 50 and again["directions"] >= 1
+    # independently: the loss at 80 digits rises along the Hessian's softest direction at radius 1e-6
+    xs, ys, v, w = case.arrays()
+    H = network.hessian(case.activation, xs, ys, v, w)
+    d = 1e-6 * np.linalg.eigh(H)[1][:, 0]
+    E0 = network.loss_mp(case.activation, xs, ys, v, w, 80)
+    E1 = network.loss_mp(case.activation, xs, ys, [mpmath.mpf(a) + mpmath.mpf(b) for a, b in zip(v, d[:8])],
+                         [mpmath.mpf(a) + mpmath.mpf(b) for a, b in zip(w, d[8:])], 80)
+    assert E1 - E0 > 0

@@ -123,7 +123,9 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
             how = (f"entries in float64 balls; eigenvalues of the midpoint in float64; smallest ≥ "
                    f"{rigorous['min eigenvalue lower bound']} (float Cholesky with Rump's bound, Weyl)")
         figures["hessian"] = {"min eigenvalue": lam_min, "max eigenvalue": lam_max, "method": how}
-        pd = lam_min > 0 and lam_min > 1e-13 * abs(lam_max)
+        # the ratio an eigenvalue computation resolves: float64's 1e-13, or what dps digits resolve
+        resolved = 1e-13 if "float64" in how.split("eigenvalues")[-1] or net is not None else 10.0 ** (10 - dps)
+        pd = lam_min > 0 and lam_min > resolved * abs(lam_max)
         if net is not None:
             low = rigorous["min eigenvalue lower bound"]
             pd = pd and low is not None and low > 0
@@ -147,7 +149,7 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     evecs = np.linalg.eigh(H if net is not None else hessian(act, x, y, v, w, **kw))[1]
     soft = evecs[:, : min(3, theta.size)].T
     dirs = directions(samples, m, seed, soft, n=theta.size)
-    check = sampling_check(case, dirs, radii, figures, progress, kinds="random, ±axes, ±3 softest")
+    check = sampling_check(case, dirs, radii, figures, progress, kinds="random, ±axes, ±3 softest", dps=dps)
     if not check.passed and case.model.scalar:
         check = _outside_basin(case, check, dirs, radii, figures)
     figures["half smallest eigenvalue"] = lam_min / 2
