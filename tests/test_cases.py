@@ -24,11 +24,24 @@ def test_collection_covers_the_issue() -> None:
     assert len(cases) >= 12
     assert len({c.activation.text for c in cases}) >= 8
     assert min(c.m for c in cases) == 1 and max(c.m for c in cases) == 8
-    assert max(c.N for c in cases) == 64
+    assert max(c.N for c in cases if c.model.scalar) == 64
     theorems = {c.theorem for c in cases}
     assert {"Proposition 4", "Theorem 4", "Theorem 6", "Theorem 7"} <= theorems
     assert all(c.verification["status"] == "verified numerically" for c in cases)
     assert {"swish", "softplus", "gelu", "tanh", "sin", "elu", "exp"} <= {c.activation.name for c in cases}
+
+
+def test_collection_covers_the_general_model() -> None:
+    """Issue 11: at least 8 certified cases with d ∈ {2, 3, 8}, with and without biases, 5 activations, widths
+    up to 8, and a noisy XOR in 2-D."""
+    cases = [c for c in (load_shipped(n) for n in NAMES) if not c.model.scalar]
+    assert len(cases) >= 8
+    assert {c.d for c in cases} == {2, 3, 8}
+    assert {(c.bias, c.output_bias is not None) for c in cases} == {(True, True), (True, False), (False, True),
+                                                                     (False, False)}
+    assert len({c.activation.text for c in cases}) >= 5 and max(c.m for c in cases) == 8
+    assert all(c.certificate["status"] == "certified" and c.theorem == "Proposition 4 (SPEC §11)" for c in cases)
+    assert any("xor" in c.name for c in cases)
 
 
 def test_example2_is_the_papers(tmp_path) -> None:

@@ -47,6 +47,30 @@ def _theorem4(x: Any, width: int, seed: int) -> Callable[[], Case]:
     return build
 
 
+def _general(activation: str, inputs: Callable[[], Any], **kw: Any) -> Callable[[], Case]:
+    def build() -> Case:
+        from basins.constructions.general import construct_general
+
+        return construct_general(activation, inputs(), seed=0, **kw)
+    return build
+
+
+def _gen(d: int, n: int, seed: int) -> Callable[[], Any]:
+    def make() -> Any:
+        from basins.io.data import generated_inputs
+
+        return generated_inputs(d, n, seed)
+    return make
+
+
+def _xor(n: int, seed: int) -> Callable[[], Any]:
+    def make() -> Any:
+        from basins.io.data import noisy_xor
+
+        return noisy_xor(n, seed)
+    return make
+
+
 def theorem7_dyadic(m: int, n: int, c: int = 1, M: float = 100.0) -> Case:
     """Theorem 7 for the shifted ReLU max(0, t − c), with data exact in binary.
 
@@ -135,6 +159,23 @@ SPECS: dict[str, tuple[str, Callable[[], Case]]] = {
                                 _theorem4((0.5, 1.0, 2.0, 3.0), 2, 1)),
     "theorem4_designed_m5_n8": ("Theorem 4: a designed C² piecewise-quintic σ, x = 0.5..4, seed 1 (m = 5, N = 8)",
                                 _theorem4(tuple(_LIN(0.5, 4.0, 8)), 5, 1)),
+    # SPEC §11: d-dimensional inputs (seeded standard normal, or noisy XOR), hidden and output biases
+    "xor_gelu_m2_d2": ("generalized Proposition 4: GELU on 40 noisy-XOR points in R², both biases (m = 2, d = 2)",
+                       _general("gelu", _xor(40, 0), width=2, bias=True, output_bias=True)),
+    "swish_m2_d3_biases": ("generalized Proposition 4: swish, 30 seeded normal points in R³, both biases (m = 2, d = 3)",
+                           _general("swish", _gen(3, 30, 1), width=2, bias=True, output_bias=True)),
+    "tanh_m3_d2_bias": ("generalized Proposition 4: tanh, 30 seeded normal points in R², hidden bias (m = 3, d = 2)",
+                        _general("tanh", _gen(2, 30, 2), width=3, bias=True)),
+    "softplus_m2_d3": ("generalized Proposition 4: softplus, 24 seeded normal points in R³, no biases (m = 2, d = 3)",
+                       _general("softplus", _gen(3, 24, 3), width=2)),
+    "sin_m4_d2_output_bias": ("generalized Proposition 4: sine, 40 seeded normal points in R², output bias (m = 4, d = 2)",
+                              _general("sin", _gen(2, 40, 4), width=4, output_bias=True)),
+    "atan_m4_d3_output_bias": ("generalized Proposition 4: atan, 40 seeded normal points in R³, output bias (m = 4, d = 3)",
+                               _general("atan(t)", _gen(3, 40, 8), width=4, output_bias=True)),
+    "gelu_m8_d2_bias": ("generalized Proposition 4: GELU, 120 seeded normal points in R², hidden bias (m = 8, d = 2)",
+                        _general("gelu", _gen(2, 120, 5), width=8, bias=True)),
+    "swish_m2_d8_biases": ("generalized Proposition 4: swish, 100 seeded normal points in R⁸, both biases (m = 2, d = 8)",
+                           _general("swish", _gen(8, 100, 6), width=2, bias=True, output_bias=True)),
 }
 
 
