@@ -344,3 +344,18 @@ def test_far_below_the_threshold_no_witness_is_refused():
     with pytest.raises(NotApplicable, match="M=0.001 is not above the sub-optimality threshold") as info:
         construct_general("gelu", X, w=W_GELU, bias=True, M=1e-3, samples=0)
     assert info.value.hypothesis == "M > M_threshold"
+
+
+def test_the_python_api_construct_takes_inputs_in_rd_and_biases():
+    """basins.construct dispatches 2-D x or a bias to the generalized Proposition 4; Theorems 4, 6, 7 refuse."""
+    import numpy as np
+
+    import basins
+    from basins.errors import NotApplicable
+
+    X = np.random.default_rng(3).normal(size=(24, 3))
+    case = basins.construct("softplus", x=X, width=2, seed=0)
+    assert case.theorem == "Proposition 4 (SPEC §11)" and case.d == 3 and case.verification["status"] == \
+        "verified numerically"
+    with pytest.raises(NotApplicable, match="d = 1"):
+        basins.construct("softplus", theorem="6", x=X, width=1)

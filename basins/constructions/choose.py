@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+import numpy as np
+
 from basins.activations import Activation, as_activation
 from basins.io.case import Case
 from basins.errors import BasinsError, InvalidArgument, NotApplicable
@@ -134,6 +136,19 @@ def construct(activation: Activation | str | None, theorem: str = "auto", **kwar
         case = _float64_guard(construct_theorem4, None, kwargs)
         return case.with_(details={**case.details, "chosen": {"theorem": "4", "why": "chosen by the caller"}})
     act = as_activation(activation)
+    x = kwargs.get("x")
+    if np.ndim(x) == 2 or kwargs.get("bias") or kwargs.get("output_bias"):
+        # SPEC §11: d-dimensional inputs or biases; only the generalized Proposition 4 applies
+        if theorem not in ("auto", "prop4"):
+            raise NotApplicable(f"theorem={theorem!r} is a statement about scalar inputs without biases (d = 1); "
+                                "inputs in R^d or biases need the generalized Proposition 4 (theorem='prop4')",
+                                theorem=theorem, hypothesis="d = 1 without biases")
+        from basins.constructions.general import construct_general
+
+        rest = {k: val for k, val in kwargs.items() if k != "x"}
+        case = construct_general(act, x, **rest)
+        return case.with_(details={**case.details, "chosen": {
+            "theorem": "prop4", "why": "inputs in R^d or biases: the generalized Proposition 4 (SPEC §11)"}})
     if theorem == "auto":
         key, why = _float64_guard(choose, act, kwargs)
     elif theorem in CONSTRUCTIONS:
