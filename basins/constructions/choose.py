@@ -137,7 +137,7 @@ def construct(activation: Activation | str | None, theorem: str = "auto", **kwar
         return case.with_(details={**case.details, "chosen": {"theorem": "4", "why": "chosen by the caller"}})
     act = as_activation(activation)
     x = kwargs.get("x")
-    if np.ndim(x) == 2 or kwargs.get("bias") or kwargs.get("output_bias"):
+    if (x is not None and np.ndim(x) == 2) or kwargs.get("bias") or kwargs.get("output_bias"):
         # SPEC §11: d-dimensional inputs or biases; only the generalized Proposition 4 applies
         if theorem not in ("auto", "prop4"):
             raise NotApplicable(f"theorem={theorem!r} is a statement about scalar inputs without biases (d = 1); "
