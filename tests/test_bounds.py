@@ -45,7 +45,6 @@ from basins.errors import (
 )
 from basins.model.network import gradient as net_gradient
 from basins.constructions.prop4 import construct_prop4
-from basins.verification.verify import verify_case
 from basins.model.resnet import (
     ResNetParams,
     random_resnet,
@@ -273,16 +272,11 @@ def test_a_perturbed_case_is_detected_as_not_critical() -> None:
 
 
 def test_ill_conditioned_float_verdict_is_undecided_and_digits_decide() -> None:
-    # this seeded search ends at a nearly rank-deficient J (s_min ~ 1e-13): float64 cannot decide,
-    # 50 digits show that the point is not critical to the precision the identity needs
-    # a given w whose sign margin is 1.7e-9: the Hessian is nearly singular, so the float64 point is
-    # not critical to the precision the identity needs (verify_case fails it too)
-    case = construct_prop4("tanh", (-1, -0.5, 0.3, 1, 2, 3, 4),
-                           w=[0.22284768472385666, 0.31353531345005836, 0.22531777499701225])
-    assert case.details["conditions"]["signs"]["margin"] < 1e-8
-    assert "critical point" in verify_case(case, samples=10).failed
-    assert case_value_identity(case).status == "undecided"
-    assert case_value_identity(case, dps=50).status == "fails"
+    # a given w whose sign margin is 1.7e-9 used to give a float64 point that is not critical; the construction
+    # now works at the digits the margins need and refuses it, naming them (z″_3 lies in S to within ~1e-70)
+    with pytest.raises(HypothesisFailed, match="digits"):
+        construct_prop4("tanh", (-1, -0.5, 0.3, 1, 2, 3, 4),
+                        w=[0.22284768472385666, 0.31353531345005836, 0.22531777499701225])
 
 
 def test_kink_points_are_not_differentiable() -> None:

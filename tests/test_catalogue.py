@@ -26,7 +26,7 @@ def test_list_json_has_every_case_with_its_columns(run):
     for r in rows:
         case = cases.load(r["name"])
         assert (r["theorem"], r["activation"], r["N"], r["d"], r["m"], r["parameters"]) == (
-            case.theorem, case.activation.name, case.N, 1, case.m, 2 * case.m)
+            case.theorem, case.activation.name, case.N, case.d, case.m, case.model.n_params(case.m))
         assert r["certified"] is (case.certificate["status"] == "certified")
         radius = (case.certificate.get("guarantees") or {}).get("basin_radius")
         assert r["basin_radius"] == radius
@@ -39,9 +39,9 @@ def test_list_filters(run):
     assert _json(run("cases", "list", "--json", "--theorem", "theorem7")) == rows
     small = _json(run("cases", "list", "--json", "--max-params", "4"))
     assert small and all(r["parameters"] <= 4 for r in small)
-    assert {r["name"] for r in small} == {n for n in NAMES if 2 * cases.load(n).m <= 4}
+    assert {r["name"] for r in small} == {n for n in NAMES if cases.load(n).model.n_params(cases.load(n).m) <= 4}
     sw = _json(run("cases", "list", "--json", "--activation", "swish"))
-    assert {r["name"] for r in sw} == {"example2_swish", "swish_m4_n16"}
+    assert {r["name"] for r in sw} == {"example2_swish", "swish_m4_n16", "swish_m2_d3_biases", "swish_m2_d8_biases"}
     relu = _json(run("cases", "list", "--json", "--activation", "shifted_relu", "--max-params", "2"))
     assert [r["name"] for r in relu] == ["theorem7_shifted_relu_m1_n3"]
     assert _json(run("cases", "list", "--json", "--activation", "nope")) == []
@@ -60,7 +60,7 @@ def test_show(run):
     case = cases.load("example2_swish")
     assert info["name"] == "example2_swish" and info["file"] == cases.path("example2_swish")
     assert (info["N"], info["m"], info["parameters"], info["loss"], info["witness_loss"]) == (
-        case.N, case.m, 2 * case.m, case.loss, case.witness.loss)
+        case.N, case.m, case.model.n_params(case.m), case.loss, case.witness.loss)
     assert info["certificate_status"] == "certified" and info["certificate_kind"].startswith("smooth")
     assert isinstance(info["guarantees"], dict)
     text = run("cases", "show", "example2_swish").output

@@ -17,7 +17,8 @@ from basins.errors import InvalidArgument
 from basins.model import network
 from basins.problems import translate
 
-NAMES = cases.names()
+# the paper's model; the general model's problems are tested in tests/test_general_downstream.py
+NAMES = [n for n in cases.names() if cases.load(n).model.scalar]
 EPS = np.finfo(float).eps
 SMOOTH = [n for n in NAMES if str(cases.load(n).certificate["kind"]).startswith("smooth")]
 
