@@ -8,7 +8,7 @@ import numpy as np
 
 from basins.errors import InvalidArgument, NotApplicable
 
-__all__ = ["vector", "data_x", "positive", "width_below_samples"]
+__all__ = ["vector", "matrix", "data_x", "positive", "width_below_samples"]
 
 
 def _show(value: Any) -> str:
@@ -37,6 +37,25 @@ def vector(name: str, value: Any, *, length: int | None = None) -> np.ndarray:
 
 #: The results whose hypotheses include x_j ≠ 0 (Proposition 4 has no such hypothesis).
 NONZERO_X = ("Theorem 4", "Theorem 6")
+
+
+def matrix(name: str, value: Any, cols: int | None = None, hint: str = "") -> np.ndarray:
+    """A finite 2-D float array (a 1-D one is a column), or InvalidArgument naming ``name``."""
+    if isinstance(value, str):
+        raise InvalidArgument(f"{name}={value!r} must be rows of numbers")
+    try:
+        arr = np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"{name}={_show(value)} must be rows of numbers of one length") from None
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1) if cols in (None, 1) else arr.reshape(1, -1)
+    if arr.ndim != 2 or arr.size == 0:
+        raise InvalidArgument(f"{name}={_show(value)} must be a non-empty list of rows of numbers")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidArgument(f"{name}={_show(value)} has a NaN or infinite entry")
+    if cols is not None and arr.shape[1] != cols:
+        raise InvalidArgument(f"{name}={_show(value)} has rows of {arr.shape[1]} numbers, but {hint}")
+    return arr
 
 
 def data_x(value: Any, *, theorem: str = "Proposition 4") -> np.ndarray:

@@ -39,7 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["ball_cholesky_pivots", "U", "ETA", "up", "down", "gamma", "rounding", "nonneg_matmul_upper", "nonneg_sum_upper",
+__all__ = ["BASIN_FACTOR", "BASIN_GROWTHS", "BASIN_BISECTIONS", "widen_radius", "ball_cholesky_pivots", "U", "ETA", "up", "down", "gamma", "rounding", "nonneg_matmul_upper", "nonneg_sum_upper",
            "nonneg_sum_lower", "matmul_error", "two_prod", "accurate_dots", "column_norms_upper",
            "cholesky_lower_bound", "lambda_min_lower", "SigmaCells", "analytic_expression"]
 
@@ -445,3 +445,30 @@ def ball_cholesky_pivots(H: Any) -> list[Any]:
                 s -= L[i][j] * L[k][j]
             L[i][k] = s / lkk
     return pivots
+
+
+#: The basin-radius search: from a proved radius, ×BASIN_FACTOR up to BASIN_GROWTHS times while the
+#: Hessian stays provably positive definite, then bisection (geometric, then BASIN_BISECTIONS arithmetic steps).
+BASIN_FACTOR = 8.0
+BASIN_GROWTHS = 24
+BASIN_BISECTIONS = 3
+
+
+def widen_radius(attempt: Any, R: float, failed: float | None, proved: Any) -> None:
+    """Grow R by :data:`BASIN_FACTOR` until ``attempt`` fails (unless ``failed`` is already known), then bisect
+    between the widest proved radius and the failed one.  ``attempt(R)`` records what it proves in ``proved``
+    (keyed by radius); nothing is returned: the widest proved radius is ``max(proved)``."""
+    if failed is None:
+        for _ in range(BASIN_GROWTHS):
+            R *= BASIN_FACTOR
+            if not attempt(R):
+                failed = R
+                break
+    if failed is not None:
+        lo_R, hi_R = max(proved), failed
+        while hi_R > 2 * lo_R:
+            mid_R = lo_R * 2.0 ** (round(math.log2(hi_R / lo_R)) // 2)
+            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
+        for _ in range(BASIN_BISECTIONS):
+            mid_R = (lo_R + hi_R) / 2
+            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)

@@ -45,7 +45,7 @@ import numpy as np
 from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, arb_bounds, exact_inputs,
                                               flint_precision, input_digest, library_versions)
 from basins.certification.smooth_large import float_engine, large_applies
-from basins.certification.rigorous import ball_cholesky_pivots
+from basins.certification.rigorous import BASIN_FACTOR, ball_cholesky_pivots, widen_radius
 from basins.errors import InvalidArgument
 from basins.io.case import Case
 from basins.model import engine
@@ -474,9 +474,6 @@ def _float_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
 # ------------------------------------------------- what a test can rely on --
 
 #: Growth of the basin region beyond the Krawczyk box (factor, at most how many steps), then linear bisections.
-_BASIN_FACTOR = 8.0
-_BASIN_GROWTHS = 24
-_BASIN_BISECTIONS = 3
 #: Bisection steps for the largest shift s with H − sI proved positive definite.
 _SHIFT_BISECTIONS = 10
 
@@ -648,25 +645,12 @@ def _guarantees(balls: _Balls, act: Any, m: int, Kl: list[Any], HX: Any, rho: fl
     R, failed = rho * 2.0 ** k, None
     while not attempt(R) and R > rho:                 # too far: come back towards the Krawczyk box
         failed = R
-        R = max(rho, R / _BASIN_FACTOR)
+        R = max(rho, R / BASIN_FACTOR)
     if not proved:
         return {}
-    if failed is None:
-        for _ in range(_BASIN_GROWTHS):
-            R *= _BASIN_FACTOR
-            if not attempt(R):
-                failed = R
-                break
-    if failed is not None:
-        lo_R, hi_R = max(proved), failed
-        while hi_R > 2 * lo_R:
-            mid_R = lo_R * 2.0 ** (round(math.log2(hi_R / lo_R)) // 2)
-            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
-        for _ in range(_BASIN_BISECTIONS):
-            mid_R = (lo_R + hi_R) / 2
-            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
+    widen_radius(attempt, R, failed, proved)
     widest_R = max(proved)
-    lams = {R: _lambda_lower(H) or Fraction(s_min) for R, H in proved.items() if R * _BASIN_FACTOR ** 2 >= widest_R}
+    lams = {R: _lambda_lower(H) or Fraction(s_min) for R, H in proved.items() if R * BASIN_FACTOR ** 2 >= widest_R}
 
     def basin(R: float, lam: Fraction) -> dict[str, Any]:
         rho_b = _float_out(Fraction(R) - Fraction(r_inf), up=False)
@@ -686,7 +670,7 @@ def _guarantees(balls: _Balls, act: Any, m: int, Kl: list[Any], HX: Any, rho: fl
         "escape_barrier_lower_bound": widest["escape_barrier_lower_bound"],
         "basin_region": {"centre": "theta_star.centre", "radius": widest["region_radius"],
                          "lambda_min_lower": widest["lambda_min_lower"],
-                         "radii tried": f"from the Krawczyk radius {rho.hex()} ·2^{k}, ×{_BASIN_FACTOR:g} while H − "
+                         "radii tried": f"from the Krawczyk radius {rho.hex()} ·2^{k}, ×{BASIN_FACTOR:g} while H − "
                                         f"{s_min!r}·I is proved positive definite and σ C², then bisected; "
                                         f"{len(proved)} regions proved, the widest is used"},
         "largest_barrier": {**highest, "note": "the proved region with the largest ½ λ ρ²: the same statement "

@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from basins.certification.rigorous import (ETA, SigmaCells, accurate_dots, analytic_expression, column_norms_upper,
+from basins.certification.rigorous import (BASIN_FACTOR, widen_radius, ETA, SigmaCells, accurate_dots, analytic_expression, column_norms_upper,
                                            gamma, lambda_min_lower, matmul_error, nonneg_matmul_upper,
                                            nonneg_sum_lower, nonneg_sum_upper, rounding, two_prod, up)
 
@@ -515,9 +515,6 @@ GUARANTEES_METHOD_LARGE = (
     "of pre-activations and ℓ − ||H − M||₂ ≥ 2^-10 λ_X), R grown ×8 from the Krawczyk radius, then bisected; "
     "basin_radius = R − theta_star.radius, escape_barrier_lower_bound = ½ λ_R ρ² (Taylor along segments "
     "from θ*, where ∇E = 0); every float rounded outward")
-_BASIN_FACTOR = 8.0
-_BASIN_GROWTHS = 24
-_BASIN_BISECTIONS = 3
 
 
 def _fout(q: Fraction, up_: bool) -> float:
@@ -551,22 +548,9 @@ def _basin_guarantees(act: Any, net: FloatBallNet, ctr: CentreBalls, lam_mid: Fr
             return True
         return False
 
-    R, failed = rho, None
-    if not attempt(R):
+    if not attempt(rho):
         return {}
-    for _ in range(_BASIN_GROWTHS):
-        R *= _BASIN_FACTOR
-        if not attempt(R):
-            failed = R
-            break
-    if failed is not None:
-        lo_R, hi_R = max(proved), failed
-        while hi_R > 2 * lo_R:
-            mid_R = lo_R * 2.0 ** (round(math.log2(hi_R / lo_R)) // 2)
-            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
-        for _ in range(_BASIN_BISECTIONS):
-            mid_R = (lo_R + hi_R) / 2
-            lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
+    widen_radius(attempt, rho, None, proved)
     widest_R = max(proved)
     # σ C² on the widest region, decided by the activation's own check on every neuron's hull
     Rc = float(up(widest_R + shift))
@@ -590,7 +574,7 @@ def _basin_guarantees(act: Any, net: FloatBallNet, ctr: CentreBalls, lam_mid: Fr
         "escape_barrier_lower_bound": widest["escape_barrier_lower_bound"],
         "basin_region": {"centre": "theta_star.centre", "radius": widest["region_radius"],
                          "lambda_min_lower": widest["lambda_min_lower"],
-                         "radii tried": f"from the Krawczyk radius {rho.hex()}, ×{_BASIN_FACTOR:g} while "
+                         "radii tried": f"from the Krawczyk radius {rho.hex()}, ×{BASIN_FACTOR:g} while "
                                         f"λ ≥ {float(s_min)!r} is proved and σ analytic, then bisected; "
                                         f"{len(proved)} regions proved, the widest is used"},
         "largest_barrier": {**highest, "note": "the proved region with the largest ½ λ ρ²: the same statement "

@@ -44,6 +44,7 @@ from basins.constructions.general_checks import engine_inputs, lower_point
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable, VerificationFailed
 from basins.io.case import Case, Witness
 from basins.model import engine
+from basins.validate import matrix
 from basins.verification.verify import verify_case
 
 __all__ = ["THEOREM", "HYPOTHESES", "TOLERANCE", "construct_general", "analyse_general", "curvature_matrices",
@@ -263,30 +264,6 @@ def analyse_general(activation: Activation | str, Xt: Any, W: Any, v: Any = None
 
 # ------------------------------------------------------------------ arguments --
 
-def _matrix(name: str, value: Any, cols: int | None = None, hint: str = "") -> np.ndarray:
-    """A finite 2-D float array (a 1-D one is a column), or InvalidArgument naming ``name``."""
-    if isinstance(value, str):
-        raise InvalidArgument(f"{name}={value!r} must be rows of numbers")
-    try:
-        arr = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"{name}={_show(value)} must be rows of numbers of one length") from None
-    if arr.ndim == 1:
-        arr = arr.reshape(-1, 1) if cols in (None, 1) else arr.reshape(1, -1)
-    if arr.ndim != 2 or arr.size == 0:
-        raise InvalidArgument(f"{name}={_show(value)} must be a non-empty list of rows of numbers")
-    if not np.all(np.isfinite(arr)):
-        raise InvalidArgument(f"{name}={_show(value)} has a NaN or infinite entry")
-    if cols is not None and arr.shape[1] != cols:
-        raise InvalidArgument(f"{name}={_show(value)} has rows of {arr.shape[1]} numbers, but {hint}")
-    return arr
-
-
-def _show(value: Any) -> str:
-    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
 def _integer(name: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise InvalidArgument(f"{name}={value!r} must be an integer ≥ {low}")
@@ -480,7 +457,7 @@ def construct_general(activation: Activation | str, X: Any, *, width: int | None
     (3, 'verified numerically', True)
     """
     act = as_activation(activation)
-    X = _matrix("X", X)
+    X = matrix("X", X)
     N, d = X.shape
     model = engine.Model(input_dim=d, hidden_bias=bool(bias), output_bias=bool(output_bias))
     D = model.D
@@ -489,8 +466,8 @@ def construct_general(activation: Activation | str, X: Any, *, width: int | None
                                     _integer("samples", samples, 0), _integer("dps", dps, 20))
     hint = (f"the model needs D = d{' + 1' if bias else ''} = {D} numbers per neuron (d = {d} inputs"
             f"{', plus the hidden bias' if bias else ''})")
-    W_in = None if w is None else _matrix("w", w, D, hint)
-    v_in = None if v is None else _matrix("v", v).ravel()
+    W_in = None if w is None else matrix("w", w, D, hint)
+    v_in = None if v is None else matrix("v", v).ravel()
     sizes = {k: s for k, s in (("w", None if W_in is None else W_in.shape[0]),
                                ("v", None if v_in is None else v_in.size), ("width", width)) if s is not None}
     if len(set(sizes.values())) > 1:
