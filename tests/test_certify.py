@@ -52,6 +52,17 @@ def test_arb_exact_values_at_zero() -> None:
     assert [float(b.mid()) for b in as_activation("sin").arb(2)(flint.arb(0))] == [0.0, 1.0, 0.0]
 
 
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "swish", "softplus"])
+def test_a_huge_ball_gives_non_finite_balls_not_an_error(name):
+    """On u = 0 ± 1e30, e^(2u) + 1 is a ball containing 0: python-flint's series division raises
+    ValueError; the evaluator says "not finite" instead (this crashed the basin-radius search on tanh)."""
+    act = as_activation(name)
+    vals = act.arb(2)(flint.arb(0, 1e30))
+    assert len(vals) == 3 and not all(b.is_finite() for b in vals)
+    assert act.c2_on_ball(flint.arb(0, 1e30))[0] is None
+    assert all(b.is_finite() for b in act.arb(2)(flint.arb(1, 0.5)))
+
+
 def test_arb_piecewise_straddling_a_breakpoint_gives_the_union() -> None:
     # ELU on [-1e-3, 1e-3]: σ' is 1 on the right and e^t (≈ 0.999) on the left; σ'' is 0 or e^t
     d0, d1, d2 = as_activation("elu").arb(2)(flint.arb(0, 1e-3))

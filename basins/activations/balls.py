@@ -31,6 +31,10 @@ def arb_evaluator(fn: Callable[[Any], Any], order: int) -> Callable[[Any], list[
         try:
             out = fn(flint.arb_series([u, 1]) if order else flint.arb_series([u]))
             coeffs = _arb_coeffs(out, order + 1)
+        except (ValueError, ZeroDivisionError):
+            # a series division whose denominator's ball contains 0 (e.g. 1/(e^(2u)+1) on a huge u):
+            # the ball meets a possible singularity, so nothing finite is claimed
+            return [flint.arb("nan")] * (order + 1)
         finally:
             flint.ctx.cap = old
         return [coeffs[k] * factorials[k] for k in range(order + 1)]
