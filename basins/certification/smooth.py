@@ -294,6 +294,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     base = Carb * gc
     attempt: dict[str, Any] = {}
     c2_failure = ""
+    first_inside: dict[str, Any] = {}
     # ill-conditioned (every radius tried): a point within float64 reach of θ* may lie outside the largest box
     # where Krawczyk contracts; then "point" bounds |θ − θ*|∞ by |θ − centre|∞ + ρ instead of θ ∈ X
     near = extended and offset <= scale * _NEAR_POINT
@@ -317,11 +318,19 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         Kl = K.entries()
         attempt["K"] = Kl
         if all(Xi.contains_interior(Ki) for Xi, Ki in zip(X, Kl)):
-            break
+            # Krawczyk contracts here; keep the box only if ∇²E is also proved positive definite on it,
+            # else go on to the next radius (a smaller box narrows the ball Hessian of an ill-conditioned case)
+            attempt["pivots"] = ball_cholesky_pivots(HX)
+            if len(attempt["pivots"]) == n and all(p > 0 for p in attempt["pivots"]):
+                break
+            first_inside = first_inside or dict(attempt)
         reach = max((float((Ki - c).abs_upper()) if Ki.is_finite() else math.inf) for Ki, c in zip(Kl, c_arb))
         if closest is None or reach / rho < closest[0]:
             closest = (reach / rho, rho)
     choices["centre"] = [c.hex() for c in centre]
+    if first_inside and not (attempt.get("pivots") and len(attempt["pivots"]) == n
+                             and all(p > 0 for p in attempt["pivots"])):
+        attempt = first_inside        # no box proved definiteness: report the first where Krawczyk contracts
     if "rho" not in attempt:
         if c2_failure:
             checks.append(("C2", False, "σ is not proved C² on any box tried; first: " + c2_failure))
@@ -364,7 +373,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
                                       f"boxes, the Hessian being ill-conditioned)"))
         figures["point distance bound"] = dist
 
-    pivots = ball_cholesky_pivots(HX)
+    pivots = attempt.get("pivots") or ball_cholesky_pivots(HX)
     pd = len(pivots) == n and all(p > 0 for p in pivots)
     smallest = min(pivots, key=lambda p: float(p.lower()))
     figures["smallest pivot"] = _ball_str(smallest)

@@ -81,6 +81,11 @@ _MP_WORK = 250_000
 #: inflate the Hessian's largest eigenvalue (a case with |w x| up to 90 failed float64 sampling).
 _MAX_PRE = 20.0
 
+#: ... unless σ does not saturate (σ″ as large beyond ±_MAX_PRE as within, e.g. sin): then up to this.
+#: sin's features on 17 points in [−3, 3] separate only at frequencies up to ~40/max|x| (margins 1e-15 → 0.06
+#: at width 6 when the pre-activations may reach 150 instead of 20).
+_MAX_PRE_PERIODIC = 150.0
+
 #: ... and every feature |σ(w_i x_j)| at or below this (exp grows fast: its Hessian's largest
 #: eigenvalue, not its margins, limited what float64 can verify).
 _MAX_FEATURE = 50.0
@@ -277,12 +282,31 @@ def _fail(name: str, detail: str) -> HypothesisFailed:
                             theorem=THEOREM, hypothesis=name)
 
 
+def _max_pre(act: Activation) -> float:
+    """The largest |w_i x_j| the search draws: _MAX_PRE, or _MAX_PRE_PERIODIC when σ does not saturate
+    (max |σ″| beyond ±_MAX_PRE, up to ±_MAX_PRE_PERIODIC, is at least half its max within, and σ stays
+    below _MAX_FEATURE there: sin, cos, t + sin(t)/2 …)."""
+    inner = np.linspace(-_MAX_PRE, _MAX_PRE, 801)
+    outer = np.concatenate([np.linspace(-_MAX_PRE_PERIODIC, -_MAX_PRE, 2601), np.linspace(_MAX_PRE, _MAX_PRE_PERIODIC,
+                                                                                          2601)])
+    with np.errstate(all="ignore"):
+        d2_in, d2_out = np.abs(act.numpy(2)(inner)), np.abs(act.numpy(2)(outer))
+        f_out = np.abs(act.numpy(0)(outer))
+    if not (np.all(np.isfinite(d2_in)) and np.all(np.isfinite(d2_out)) and np.all(np.isfinite(f_out))):
+        return _MAX_PRE
+    if np.max(f_out) <= _MAX_FEATURE and np.max(d2_out) >= 0.5 * np.max(d2_in) > 0:
+        return _MAX_PRE_PERIODIC
+    return _MAX_PRE
+
+
 def _search_w(act: Activation, x: np.ndarray, m: int, v: np.ndarray | None, seed: int, trials: int
               ) -> tuple[np.ndarray, _Analysis, dict[str, Any]]:
     """The w of the largest smallest margin (:func:`optimize_w`) and its analysis (a by the LP)."""
 
+    cap = _max_pre(act)
+
     def pre_ok(w: np.ndarray) -> bool:
-        if np.max(np.abs(w)) * np.max(np.abs(x)) > _MAX_PRE:
+        if np.max(np.abs(w)) * np.max(np.abs(x)) > cap:
             return False
         with np.errstate(all="ignore"):
             if not np.max(np.abs(act.numpy(0)(np.outer(w, x)))) <= _MAX_FEATURE:

@@ -46,6 +46,11 @@ FLOAT64_MARGIN = 1e-5
 #: A best draw scoring at least this gets one local optimization instead of ``starts``.
 GOOD_SCORE = 1e-2
 
+#: |w_i|·rms(x) of the seeded draws: log-uniform in [0.1, WEIGHT_RANGE], then up to WIDE_WEIGHT_RANGE
+#: when no draw scores GOOD_SCORE.
+WEIGHT_RANGE = 8.0
+WIDE_WEIGHT_RANGE = 100.0
+
 #: The largest working precision (decimal digits) the construction will use.
 MAX_DPS = 400
 
@@ -145,14 +150,21 @@ def _optimize_w(act: Activation, x: np.ndarray, m: int, v: np.ndarray | None, se
     grid = witness_grid(x, 20)
     f = _objective(act, x, v, grid, pre_ok)
     draws: list[tuple[float, np.ndarray]] = []
-    for _ in range(trials):
-        # log-uniform magnitudes: small weights make the features of an analytic σ nearly dependent
-        w = rng.choice((-1.0, 1.0), m) * np.exp(rng.uniform(np.log(0.1), np.log(8.0), m)) * scale
-        if np.unique(w).size != m or not pre_ok(w):
-            continue
-        draws.append((f(w), w))
+    ranges = [WEIGHT_RANGE]
+    for top in ranges:
+        for _ in range(trials):
+            # log-uniform magnitudes: small weights make the features of an analytic σ nearly dependent
+            w = rng.choice((-1.0, 1.0), m) * np.exp(rng.uniform(np.log(0.1), np.log(top), m)) * scale
+            if np.unique(w).size != m or not pre_ok(w):
+                continue
+            draws.append((f(w), w))
+        if top == WEIGHT_RANGE and not (draws and min(d[0] for d in draws) < -math.log(GOOD_SCORE)):
+            # no good draw: widen the magnitudes (e.g. sin's features on 17 points in [−3, 3] are
+            # well separated only at frequencies up to ~40/max|x|: margins 1e-14 → 0.2 at width 5)
+            ranges.append(WIDE_WEIGHT_RANGE)
     draws.sort(key=lambda t: t[0])
     info: dict[str, Any] = {"seed": seed, "trials": trials, "candidates": len(draws),
+                            "weight range": f"|w_i| log-uniform in [0.1, {ranges[-1]:g}]/rms(x)",
                             "optimizer": "Nelder–Mead on −log(smallest margin) from the best seeded draws",
                             "best draw score": math.exp(-draws[0][0]) if draws and draws[0][0] < 700 else 0.0}
     if not draws:
