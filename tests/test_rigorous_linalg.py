@@ -146,6 +146,54 @@ def test_ill_conditioned_cases_certify_and_record_the_setting(act: str, n: int, 
         assert "chosen automatically" in cert.inputs["precision"]
 
 
+@pytest.mark.parametrize("radius, proved", [(1e-14, True), (1e-12, True), (1e-11, False)])
+def test_weyl_proves_an_ill_conditioned_ball_matrix_the_ball_cholesky_cannot(radius: float, proved: bool) -> None:
+    """λ = 1e-10 … 300 (condition 3e12): the ball Cholesky's uncertainty outgrows the pivots for any radius here;
+    Weyl's bound around the midpoints proves λ_min > 0 while the radii's row sums (12·radius) stay below 1e-10."""
+    from basins.certification.smooth import _lambda_lower, _pd_shift
+
+    n = 12
+    Q = np.linalg.qr(np.random.default_rng(0).standard_normal((n, n)))[0]
+    A = (Q * np.geomspace(1e-10, 300.0, n)) @ Q.T
+    A = (A + A.T) / 2
+    exact_min = min(mpmath.eigsy(mpmath.matrix(A.tolist()))[0])      # of the float matrix, at 50 digits
+    old = flint.ctx.prec
+    flint.ctx.prec = 128
+    try:
+        H = flint.arb_mat([[flint.arb(A[i, j], radius) for j in range(n)] for i in range(n)])
+        assert not _pd_shift(H, 0.0, weyl=False)
+        assert _pd_shift(H, 0.0) is proved
+        low = _lambda_lower(H)
+    finally:
+        flint.ctx.prec = old
+    if proved:
+        assert low is not None and 0 < low <= Fraction(str(exact_min)) * (1 + Fraction(1, 10**12))
+        assert low >= Fraction(str(exact_min)) - 2 * n * Fraction(radius)
+    else:
+        assert low is None
+
+
+@pytest.mark.parametrize("n, m", [(9, 4), (17, 8)])
+def test_ill_conditioned_tanh_cases_certify(n: int, m: int) -> None:
+    """tanh 9/4 (λ_min ≈ 1.9e-7) failed at the first radius where Krawczyk contracts; tanh 17/8
+    (λ_min ≈ 4.4e-10, λ_max ≈ 295) needs Weyl's bound. λ_min is checked at 60 digits."""
+    from basins import construct
+    from basins.certification.smooth import certify_smooth
+    from basins.model.network import hessian_mp
+
+    x = np.sort(np.random.default_rng(n).uniform(-3.0, 3.0, n))
+    case = construct("tanh", x=x, width=m, seed=0)
+    cert = certify_smooth(case)
+    assert cert.certified, cert.checks
+    xs, y, v, w = case.arrays()
+    H = hessian_mp("tanh", xs, y, v, w, dps=60)
+    lam = min(mpmath.eigsy(mpmath.matrix(H) if not isinstance(H, mpmath.matrix) else H)[0])
+    assert 0 < lam < 1e-6
+    g = cert.guarantees
+    if g and g.get("lambda_min_lower") is not None:
+        assert g["lambda_min_lower"] <= float(lam) * (1 + 1e-9)
+
+
 def test_a_rejection_says_where_and_at_which_precisions() -> None:
     from basins.certification.smooth import certify_smooth
 

@@ -323,13 +323,16 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
             attempt["pivots"] = ball_cholesky_pivots(HX)
             if len(attempt["pivots"]) == n and all(p > 0 for p in attempt["pivots"]):
                 break
+            attempt["weyl"] = _weyl_lower(HX, _sym_mid(HX)) if _all_finite(HX) else None
+            if attempt["weyl"] is not None and attempt["weyl"] > 0:
+                break
             first_inside = first_inside or dict(attempt)
         reach = max((float((Ki - c).abs_upper()) if Ki.is_finite() else math.inf) for Ki, c in zip(Kl, c_arb))
         if closest is None or reach / rho < closest[0]:
             closest = (reach / rho, rho)
     choices["centre"] = [c.hex() for c in centre]
     if first_inside and not (attempt.get("pivots") and len(attempt["pivots"]) == n
-                             and all(p > 0 for p in attempt["pivots"])):
+                             and all(p > 0 for p in attempt["pivots"])) and not attempt.get("weyl"):
         attempt = first_inside        # no box proved definiteness: report the first where Krawczyk contracts
     if "rho" not in attempt:
         if c2_failure:
@@ -378,9 +381,19 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     smallest = min(pivots, key=lambda p: float(p.lower()))
     figures["smallest pivot"] = _ball_str(smallest)
     figures["smallest pivot (lower)"] = _lower_str(smallest)
-    checks.append(("positive definite", pd,
-                   f"ball Cholesky of ∇²E over X: all {n} pivots > 0, smallest ≥ {_lower_str(smallest)}" if pd else
-                   f"ball Cholesky of ∇²E over X: pivot {len(pivots)} is {_ball_str(pivots[-1])}, not > 0"))
+    weyl = attempt.get("weyl") if not pd else None
+    if pd:
+        text = f"ball Cholesky of ∇²E over X: all {n} pivots > 0, smallest ≥ {_lower_str(smallest)}"
+    elif weyl is not None and weyl > 0:
+        pd = True
+        figures["lambda_min lower (Weyl)"] = _float_out(weyl, up=False)
+        text = (f"λ_min ≥ {_float_out(weyl, up=False):.6g} > 0 for every symmetric matrix in the ball ∇²E over X "
+                f"(Weyl: a ball Cholesky of M − tI at the midpoints M proves λ_min(M) ≥ t, and ||∇²E − M||₂ ≤ the "
+                f"largest row or column sum of |∇²E − M|; the ball Cholesky of ∇²E itself stopped at pivot "
+                f"{len(pivots)} = {_ball_str(pivots[-1])}, its uncertainty grown by the conditioning)")
+    else:
+        text = f"ball Cholesky of ∇²E over X: pivot {len(pivots)} is {_ball_str(pivots[-1])}, not > 0"
+    checks.append(("positive definite", pd, text))
 
     EK = balls.loss(Kl[:m], Kl[m:])
     wit = case.witness
@@ -521,14 +534,27 @@ def _short_float(a: float, bits: int = 24) -> float:
     return math.ldexp(math.floor(man * 2 ** bits), exp - bits)
 
 
-def _pd_shift(H: Any, s: float) -> bool:
-    """Whether a ball Cholesky of H − sI has all pivots > 0 (then λ_min > s for every symmetric H in the ball)."""
+def _pd_shift(H: Any, s: float, weyl: bool = True) -> bool:
+    """Whether λ_min > s for every symmetric matrix in the ball matrix H: a ball Cholesky of H − sI has all
+    pivots > 0, or (``weyl``, when the ball Cholesky's uncertainty grows past the pivots, as for an
+    ill-conditioned H) Weyl's bound around the midpoints (:func:`_weyl_lower`) exceeds s."""
     import flint
 
     n = H.nrows()
     shifted = flint.arb_mat([[H[i, j] - (flint.arb(s) if i == j else 0) for j in range(n)] for i in range(n)])
     pivots = ball_cholesky_pivots(shifted)
-    return len(pivots) == n and all(p > 0 for p in pivots)
+    if len(pivots) == n and all(p > 0 for p in pivots):
+        return True
+    if not weyl:
+        return False
+    lower = _weyl_lower(H, _sym_mid(H))
+    return lower is not None and lower > Fraction(s)
+
+
+def _sym_mid(H: Any) -> np.ndarray:
+    """The symmetrised float64 midpoints of a ball matrix (only a guide: Weyl bounds ||H − M|| exactly)."""
+    mid = np.array([[float(e.mid()) for e in row] for row in H.tolist()])
+    return (mid + mid.T) / 2
 
 
 def _weyl_lower(H: Any, M: Any) -> Fraction | None:
@@ -542,13 +568,15 @@ def _weyl_lower(H: Any, M: Any) -> Fraction | None:
     D = [[(rows[i][j] - arb(float(M[i, j]))).abs_upper() for j in range(n)] for i in range(n)]
     sums = [sum(D[i], arb(0)) for i in range(n)] + [sum((D[i][j] for i in range(n)), arb(0)) for j in range(n)]
     norm_q = max(arb_bounds(a)[1] for a in sums)
+    if not np.all(np.isfinite(M)):
+        return None
     lam = float(np.linalg.eigvalsh(M)[0])
     Mb = flint.arb_mat([[float(M[i, j]) for j in range(n)] for i in range(n)])
     for shrink in (2.0 ** -30, 2.0 ** -20, 2.0 ** -10, 2.0 ** -4):
         t = _short_float(lam * (1 - shrink)) if lam > 0 else 0.0
         if not t > 0 or Fraction(t) <= norm_q:
             return None
-        if _pd_shift(Mb, t):
+        if _pd_shift(Mb, t, weyl=False):
             return Fraction(t) - norm_q
     return None
 
@@ -560,17 +588,16 @@ def _lambda_lower(H: Any) -> Fraction | None:
     Cholesky of H − sI whose pivots are all > 0, and (b) Weyl's bound around the midpoint matrix M."""
     if not _all_finite(H):
         return None
-    mid = np.array([[float(e.mid()) for e in row] for row in H.tolist()])
-    M = (mid + mid.T) / 2
+    M = _sym_mid(H)
     if not np.all(np.isfinite(M)):
         return None
     try:
         lam = float(np.linalg.eigvalsh(M)[0])
     except np.linalg.LinAlgError:
         return None
-    if not lam > 0 or not _pd_shift(H, 0.0):
-        return None
     best = _weyl_lower(H, M)
+    if not lam > 0 or not _pd_shift(H, 0.0, weyl=False):
+        return best if best is not None and best > 0 else None
     lo, hi = 0.0, lam
     first = _short_float(lam * (1 - 2.0 ** -20))
     if _pd_shift(H, first):
