@@ -102,6 +102,33 @@ def test_threshold_of_one_family_does_not_refuse():
     assert Ew < E
 
 
+@pytest.mark.parametrize("act, n, m", [("atan(t)", 3, 1), ("sigmoid", 9, 4)])
+def test_without_a_witness_at_M_100_the_default_M_is_raised(act, n, m):
+    """Refused before ("M=100 is not above M_threshold"): M is a free scale of the construction, and
+    when it is not given the construction raises it past the one-neuron family's threshold."""
+    x = np.sort(np.random.default_rng(n).uniform(-3.0, 3.0, n))
+    with pytest.raises(NotApplicable, match="M=100.0 is not above") as info:
+        construct_prop4(act, x, width=m, M=100.0)
+    assert info.value.hypothesis == "M > M_threshold"
+    case = construct(act, x=x, width=m, seed=0)
+    assert 100.0 < case.details["M"] <= 1e8 and "raised" in case.details["M choice"]
+    sigma = SIGMAS.get(act) or (lambda t: 1 / (1 + mpmath.exp(-t)))
+    E, Ew, _ = assert_bad_basin(case, sigma)
+    assert Ew < E
+
+
+@pytest.mark.parametrize("n, m", [(17, 6), (17, 8), (33, 8)])
+def test_sin_reaches_width_8_in_float64_with_high_frequencies(n, m):
+    """Refused before (margins ≈ 1e-14, "holds at 74–129 digits, but not on the data rounded to float64"):
+    sin does not saturate, so the search may use pre-activations up to 150, where its features separate."""
+    x = np.sort(np.random.default_rng(n).uniform(-3.0, 3.0, n))
+    case = construct("sin", x=x, width=m, seed=0)
+    assert case.details["precision"]["digits"] == "float64"
+    assert 20 < np.max(np.abs(np.outer(case.w, case.x))) <= 150
+    _, _, lo = assert_bad_basin(case, SIGMAS["sin"])
+    assert lo > 1e-6
+
+
 def test_a_zero_input_is_allowed_by_proposition_4():
     # x ≠ 0 is a hypothesis of Theorems 4 and 6 only
     x = [0, -1, 1.5, 2, -2.5, 3]

@@ -33,6 +33,7 @@ Basins*, Proposition 4 and Example 2 (arXiv:1812.11039).
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -399,6 +400,21 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _
     return w0, vw, ww, float(threshold), info
 
 
+#: The default scale M of y = ŷ − M a, and the largest the construction raises it to on its own.
+DEFAULT_M = 100.0
+AUTO_M_MAX = 1e8
+
+
+def _raised_M(threshold: float) -> float | None:
+    """2·threshold rounded up to two significant digits, when above DEFAULT_M and at most AUTO_M_MAX."""
+    if not (math.isfinite(threshold) and threshold > 0):
+        return None
+    target = 2.0 * threshold
+    digits = math.floor(math.log10(target)) - 1
+    raised = math.ceil(target / 10.0 ** digits) * 10.0 ** digits
+    return raised if DEFAULT_M < raised <= AUTO_M_MAX else None
+
+
 def construct_prop4(
     activation: Activation | str,
     x: Sequence[float] | np.ndarray = (0.1, 2.0, 3.0),
@@ -406,7 +422,7 @@ def construct_prop4(
     w: Sequence[float] | np.ndarray | None = None,
     v: Sequence[float] | np.ndarray | None = None,
     width: int | None = None,
-    M: float = 100.0,
+    M: float | None = None,
     w0: float | None = None,
     seed: int = 0,
     trials: int = 64,
@@ -427,8 +443,11 @@ def construct_prop4(
         is chosen to match them.  Default: v_i = sign(a·z″_i).
     width : int, optional
         m, when neither w nor v is given (default 1).
-    M : float
-        The scale in y = ŷ − M a (> 0).
+    M : float, optional
+        The scale in y = ŷ − M a (> 0).  Default: 100, raised automatically to
+        twice the smallest threshold M_threshold of the one-neuron witness
+        family (rounded up to two significant digits, at most 1e8) when no
+        witness of lower loss is found at 100; ``details["M choice"]`` says so.
     w0 : float, optional
         The weight of the witness neuron (condition 3); default: the best on
         a grid for the witness's loss.
@@ -467,7 +486,8 @@ def construct_prop4(
     """
     act = as_activation(activation)
     x = data_x(x, theorem=THEOREM)  # finite, distinct; a zero entry is allowed (SPEC §2 has no x ≠ 0)
-    M = positive("M", M)
+    auto_M = M is None
+    M = positive("M", DEFAULT_M if M is None else M)
     if isinstance(trials, bool) or not isinstance(trials, (int, np.integer)) or trials < 1:
         raise InvalidArgument(f"trials={trials!r} must be a positive integer")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -579,6 +599,14 @@ def construct_prop4(
                 "the one-neuron family needs M > M_threshold; the witness is the lowest end point of a seeded "
                 "multistart L-BFGS-B on E (float64), its loss re-evaluated at "
                 f"{dps_w} digits (any point of lower loss proves sub-optimality)")
+    if not wloss_mpf < loss_mpf and auto_M:
+        raised = _raised_M(w_info["smallest M_threshold on the grid"])
+        if raised is not None:
+            case = construct_prop4(act, x, w=w, v=v, width=width, M=raised, w0=w0, seed=seed, trials=trials)
+            choice = (f"M = {raised:g}: at the default M = {DEFAULT_M:g} no point of lower loss was found (the "
+                      f"one-neuron witness family needs M > {w_info['smallest M_threshold on the grid']:.6g}, and the "
+                      f"seeded multistart found none), so M was raised to twice that threshold")
+            return case.with_(details={**case.details, "M choice": choice})
     if not wloss_mpf < loss_mpf:
         raise NotApplicable(
             f"M={M!r} is not above the sub-optimality threshold M_threshold={threshold:.6g} for w_0={w0_used:.6g} "
