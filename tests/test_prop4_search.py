@@ -129,6 +129,16 @@ def test_sin_reaches_width_8_in_float64_with_high_frequencies(n, m):
     assert lo > 1e-6
 
 
+@pytest.mark.slow
+def test_a_point_float64_cannot_carry_is_replaced_by_the_next_seeds():
+    """tanh, N = 33, m = 8: seed 0's point needs 63 digits (smallest float64 Hessian eigenvalue 2.3e-14 on
+    the rounded data); the construction tries seeds 1, 2, … and says which it used."""
+    x = np.sort(np.random.default_rng(33).uniform(-3.0, 3.0, 33))
+    case = construct("tanh", x=x, width=8, seed=0)
+    assert "seed 0 found a point" in case.details["seed retry"] and "was used instead" in case.details["seed retry"]
+    assert_bad_basin(case, SIGMAS["tanh"])
+
+
 def test_a_zero_input_is_allowed_by_proposition_4():
     # x ≠ 0 is a hypothesis of Theorems 4 and 6 only
     x = [0, -1, 1.5, 2, -2.5, 3]

@@ -400,6 +400,9 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _
     return w0, vw, ww, float(threshold), info
 
 
+#: When the searched point's data cannot be rounded to float64, this many further seeds are tried.
+SEED_RETRIES = 3
+
 #: The default scale M of y = ŷ − M a, and the largest the construction raises it to on its own.
 DEFAULT_M = 100.0
 AUTO_M_MAX = 1e8
@@ -455,6 +458,9 @@ def construct_prop4(
         Seed and number of random candidates of the search for w (the best
         start a Nelder–Mead maximisation of the smallest margin); the seed
         also drives the multistart search for a witness.  Deterministic.
+        When w and v are searched and the point found is refused because its
+        data rounded to float64 cannot carry its margins, the next
+        SEED_RETRIES seeds are tried (``details["seed retry"]`` says so).
 
     Returns
     -------
@@ -484,6 +490,41 @@ def construct_prop4(
     ----------
     Li, Ding & Sun, Proposition 4 and Example 2 (arXiv:1812.11039).
     """
+    kwargs = dict(w=w, v=v, width=width, M=M, w0=w0, trials=trials)
+    try:
+        return _construct_prop4(activation, x, seed=seed, **kwargs)
+    except HypothesisFailed as exc:
+        if w is not None or v is not None or exc.hypothesis != "float64 data" or isinstance(seed, bool) \
+                or not isinstance(seed, (int, np.integer)):
+            raise
+        first = exc
+    for k in range(1, SEED_RETRIES + 1):
+        try:
+            case = _construct_prop4(activation, x, seed=int(seed) + k, **kwargs)
+        except HypothesisFailed as exc:
+            if exc.hypothesis != "float64 data":
+                raise
+            continue
+        retry = (f"seed {seed} found a point whose data rounded to float64 cannot carry its margins ({first}); "
+                 f"seed {int(seed) + k} was used instead")
+        return case.with_(details={**case.details, "seed retry": retry})
+    raise HypothesisFailed(f"{first} (seeds {int(seed) + 1}–{int(seed) + SEED_RETRIES} were tried too)",
+                           theorem=THEOREM, hypothesis="float64 data")
+
+
+def _construct_prop4(
+    activation: Activation | str,
+    x: Sequence[float] | np.ndarray = (0.1, 2.0, 3.0),
+    *,
+    w: Sequence[float] | np.ndarray | None = None,
+    v: Sequence[float] | np.ndarray | None = None,
+    width: int | None = None,
+    M: float | None = None,
+    w0: float | None = None,
+    seed: int = 0,
+    trials: int = 64,
+) -> Case:
+    """One attempt of :func:`construct_prop4` with this seed."""
     act = as_activation(activation)
     x = data_x(x, theorem=THEOREM)  # finite, distinct; a zero entry is allowed (SPEC §2 has no x ≠ 0)
     auto_M = M is None
