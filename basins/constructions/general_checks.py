@@ -62,7 +62,8 @@ def lower_point(act: Activation, model: engine.Model, X: np.ndarray, y: np.ndarr
         return {} if model.scalar else {"c": cc, "model": model}
 
     def split(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, float | None]:
-        return theta[:m], theta[m:m + m * D].reshape(m, D), (float(theta[-1]) if ob else None)
+        vv, ww, cc = model.split(theta)
+        return vv, ww, (None if cc is None else float(cc))
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         vv, ww, cc = split(theta)

@@ -490,7 +490,7 @@ def construct_prop4(
     ----------
     Li, Ding & Sun, Proposition 4 and Example 2 (arXiv:1812.11039).
     """
-    kwargs = dict(w=w, v=v, width=width, M=M, w0=w0, trials=trials)
+    kwargs: dict[str, Any] = dict(w=w, v=v, width=width, M=M, w0=w0, trials=trials)
     try:
         return _construct_prop4(activation, x, seed=seed, **kwargs)
     except HypothesisFailed as exc:

@@ -216,10 +216,7 @@ class _Net:
 
     def split(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(v (K, m), w (K, m, D), c (K,) or None) from K rows of θ = (v, w_1..w_m[, c])."""
-        model = self.model
-        m = (thetas.shape[1] - int(model.output_bias)) // (1 + model.D)
-        W = thetas[:, m:m + m * model.D].reshape(thetas.shape[0], m, model.D)
-        return thetas[:, :m], W, (thetas[:, -1] if model.output_bias else None)
+        return self.model.split(thetas)
 
     def loss_grad(self, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """E and ∇E for K points θ at once; shapes (K,) and (K, n_params) (the engine's float64 context)."""

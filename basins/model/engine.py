@@ -101,6 +101,33 @@ class Model:
         """Number of parameters for width m: θ = (v, w[, c]), m(1 + D) (+ 1)."""
         return m * (1 + self.D) + int(self.output_bias)
 
+    def width(self, n_params: int) -> int:
+        """m from the number of parameters n_params = m(1 + D) (+ 1); ValueError when none fits."""
+        m, rest = divmod(int(n_params) - int(self.output_bias), 1 + self.D)
+        if rest or m < 1:
+            raise ValueError(f"{n_params} parameters do not fit θ = (v, w[, c]) of {self} for any width")
+        return m
+
+    def split(self, theta: Any) -> tuple[Any, Any, Any]:
+        """(v, w, c) from θ = (v_1..v_m, w_1[1..D], …, w_m[1..D][, c]) along the last axis.
+
+        Works on numpy, torch and jax arrays, one θ or a batch (…, n_params): v is (…, m);
+        w is (…, m, D), or (…, m) for the paper's model; c is (…) or None.
+
+        Examples
+        --------
+        >>> v, w, c = Model(input_dim=2, output_bias=True).split(np.arange(7.0))
+        >>> v.tolist(), w.tolist(), float(c)
+        ([0.0, 1.0], [[2.0, 3.0], [4.0, 5.0]], 6.0)
+        """
+        m = self.width(theta.shape[-1])
+        v = theta[..., :m]
+        if self.scalar:
+            w = theta[..., m:2 * m]
+        else:
+            w = theta[..., m:m + m * self.D].reshape(tuple(theta.shape[:-1]) + (m, self.D))
+        return v, w, (theta[..., -1] if self.output_bias else None)
+
     def check(self) -> None:
         """Refuse a model that is not well formed (d must be a positive integer)."""
         if isinstance(self.input_dim, bool) or not isinstance(self.input_dim, (int, np.integer)) or self.input_dim < 1:

@@ -142,11 +142,8 @@ def _n_params(case: Case) -> int:
 
 def _split(case: Case, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """(v, w, keywords) from a flat θ = (v, w_1[1..D], …, w_m[1..D][, c])."""
-    model, m = case.model, case.m
-    if model.scalar:
-        return theta[:m], theta[m:], {}
-    w = theta[m:m + m * model.D].reshape(m, model.D)
-    return theta[:m], w, _kw(case, float(theta[-1]) if model.output_bias else None)
+    v, w, c = case.model.split(theta)
+    return v, w, ({} if case.model.scalar else _kw(case, None if c is None else float(c)))
 
 
 def _theta(case: Case, v: Any, w: Any, kw: dict[str, Any]) -> np.ndarray:

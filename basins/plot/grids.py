@@ -162,9 +162,8 @@ def _losses(case: Case, thetas: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         for a in range(0, K, step):
             blk = thetas[a:a + step]
-            W = blk[:, m:m + m * model.D].reshape(blk.shape[0], m, model.D)
-            c = blk[:, -1] if model.output_bias else None
-            out[a:a + step] = engine.loss(ctx, x, y, blk[:, :m], W, c=c, model=model)
+            V, W, c = model.split(blk)
+            out[a:a + step] = engine.loss(ctx, x, y, V, W, c=c, model=model)
     return out
 
 

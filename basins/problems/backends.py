@@ -38,9 +38,8 @@ def _theta(theta: Any, m: int, case: Case | None = None) -> np.ndarray:
 
 def _split(theta: Any, case: Case) -> tuple[Any, Any, Any]:
     """(v, w (m, D), c or None) from θ = (v, w_1[1..D], …, w_m[1..D][, c]), in any backend's arrays."""
-    model, m = case.model, case.m
-    w = theta[m:m + m * model.D].reshape(m, model.D)
-    return theta[:m], w, (theta[-1] if model.output_bias else None)
+    v, w, c = case.model.split(theta)
+    return v, (w if not case.model.scalar else w.reshape(case.m, 1)), c
 
 
 def general_output(sigma: Callable[[Any], Any], xt: Any, v: Any, w: Any, c: Any) -> Any:

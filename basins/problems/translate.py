@@ -61,7 +61,8 @@ def numpy_namespace() -> Namespace:
     from scipy import special
 
     funcs = {"exp": np.exp, "log": np.log, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
-             "sinh": np.sinh, "cosh": np.cosh, "erf": special.erf, "Abs": np.abs, "sign": np.sign}
+             "sinh": np.sinh, "cosh": np.cosh, "erf": special.erf, "Abs": np.abs, "sign": np.sign,
+             "atan": np.arctan, "asinh": np.arcsinh, "erfc": special.erfc}
     return Namespace("numpy", funcs, np.where, lambda t, c: np.full_like(t, c, dtype=np.float64),
                      np.logical_and, np.logical_or, np.logical_not)
 
@@ -70,7 +71,8 @@ def torch_namespace() -> Namespace:
     torch = require("torch", "torch")
     funcs = {"exp": torch.exp, "log": torch.log, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan,
              "tanh": torch.tanh, "sinh": torch.sinh, "cosh": torch.cosh, "erf": torch.special.erf,
-             "Abs": torch.abs, "sign": torch.sign}
+             "Abs": torch.abs, "sign": torch.sign, "atan": torch.atan, "asinh": torch.asinh,
+             "erfc": torch.special.erfc}
     return Namespace("torch", funcs, torch.where, lambda t, c: torch.full_like(t, c, dtype=torch.float64),
                      torch.logical_and, torch.logical_or, torch.logical_not)
 
@@ -82,7 +84,8 @@ def jax_namespace() -> Namespace:
     from jax.scipy import special
 
     funcs = {"exp": jnp.exp, "log": jnp.log, "sin": jnp.sin, "cos": jnp.cos, "tan": jnp.tan, "tanh": jnp.tanh,
-             "sinh": jnp.sinh, "cosh": jnp.cosh, "erf": special.erf, "Abs": jnp.abs, "sign": jnp.sign}
+             "sinh": jnp.sinh, "cosh": jnp.cosh, "erf": special.erf, "Abs": jnp.abs, "sign": jnp.sign,
+             "atan": jnp.arctan, "asinh": jnp.arcsinh, "erfc": special.erfc}
     return Namespace("jax", funcs, jnp.where, lambda t, c: jnp.full_like(t, c, dtype=jnp.float64),
                      jnp.logical_and, jnp.logical_or, jnp.logical_not)
 

@@ -456,7 +456,7 @@ def delta_losses_model(activation: Activation | str, x: Any, y: Any, v: Any, w: 
     X = ctx.rows(_finite("x", x, 2) if np.ndim(x) == 2 else _finite("x", x, 1), model)
     yv = _finite("y", y, 1)
     v = _finite("v", v, 1)
-    m, D, N = v.size, model.D, X.shape[0]
+    m, N = v.size, X.shape[0]
     W = ctx.weights(_finite("w", w, 2) if np.ndim(w) == 2 else _finite("w", w, 1), model)
     d = _finite("dtheta", dtheta, 2)
     n = model.n_params(m)
@@ -476,8 +476,8 @@ def delta_losses_model(activation: Activation | str, x: Any, y: Any, v: Any, w: 
     for a in range(0, d.shape[0], step):
         blk = d[a:a + step]
         k = blk.shape[0]
-        dv, dW = blk[:, :m], blk[:, m:m + m * D].reshape(k, m, D)
-        dc = blk[:, -1] if model.output_bias else np.zeros(k)
+        dv, dW, dc = model.split(blk)
+        dc = np.zeros(k) if dc is None else dc
         h = np.einsum("kmd,nd->kmn", dW, X)
         with np.errstate(over="ignore", invalid="ignore"):
             R = f(u + h) - z - s1 * h                                  # direct remainder
