@@ -233,3 +233,43 @@ def test_every_width_is_constructed_at_N_17(act, widths):
 def test_coverage_sample_at_N_17(act, m):
     x = np.sort(np.random.default_rng(17).uniform(-3, 3, 17))
     assert_bad_basin(construct(act, x=x, width=m, seed=0), SIGMAS[act])
+
+
+# ------------------------------------------------------------------ large problems --
+
+def test_choose_w0_matches_a_least_squares_loop():
+    """The vectorised witness search against one lstsq per w_0 (the method it replaced)."""
+    from basins.activations import as_activation
+    from basins.constructions.prop4_search import choose_w0, witness_grid
+
+    act = as_activation("sin")
+    rng = np.random.default_rng(5)
+    x = np.sort(rng.uniform(1.0, 3.0, 40))
+    w = np.array([0.7, 1.9, 3.1, 4.4])
+    y = rng.standard_normal(40) * 100
+    got = choose_w0(act, x, y, w, lambda Z: np.ones(Z.shape[0]), 0.5)
+    grid = witness_grid(x, 400)
+    rest = act.numpy(0)(np.outer(w[1:], x))
+    losses = []
+    for g in grid:
+        Z = np.vstack([np.sin(g * x)[None, :], rest]).T
+        r = y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0]
+        losses.append(r @ r)
+    assert got == grid[int(np.argmin(losses))]
+
+
+def test_witness_losses_in_float64_agree_with_50_digits():
+    from basins.activations import as_activation
+    from basins.constructions.prop4_search import witness_losses
+
+    act = as_activation("sin")
+    x = np.linspace(1.0, 3.0, 300)
+    w = np.arange(1, 76) * 1.2 * 300 / 75
+    case = construct_prop4("sin", x, w=w, v=np.ones(75), M=1e6)
+    y = np.array(case.y)
+    point, wit = (np.array(case.v), w), (np.array(case.witness.v), np.array(case.witness.w))
+    fast = witness_losses(act, x, y, point, wit, 50, mp=False)
+    slow = witness_losses(act, x, y, point, wit, 50, mp=True)
+    for a, b in zip(fast, slow):
+        assert abs(a - b) <= 1e-12 * abs(b)
+    assert (fast[1] < fast[0]) == (slow[1] < slow[0])

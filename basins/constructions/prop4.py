@@ -47,8 +47,8 @@ from basins.io.case import Case, Witness
 from basins.errors import HypothesisFailed, InvalidArgument, NotApplicable
 from basins.model.network import features, loss as net_loss, loss_mp
 from basins.constructions.prop4_search import (FLOAT64_MARGIN, MAX_DPS, best_direction, check_point, choose_dps,
-                                               lower_point, mp_perp_norm, optimize_w, precise_construction,
-                                               resolve, witness_grid)
+                                               choose_w0, lower_point, mp_perp_norm, optimize_w,
+                                               precise_construction, resolve, witness_grid, witness_losses)
 from basins.parallel import blas_threads
 
 __all__ = ["HYPOTHESES", "TOLERANCE", "construct_prop4", "analyse_point"]
@@ -330,29 +330,6 @@ def _search_w(act: Activation, x: np.ndarray, m: int, v: np.ndarray | None, seed
     return w, an, info
 
 
-def _choose_w0(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, perp: Any, floor: float
-               ) -> float | None:
-    """The w_0 of a grid whose witness (w_0, w_2..w_m; ṽ by least squares) has the lowest loss,
-    among those with condition 3 margin > ``floor``."""
-    grid = witness_grid(x, 400)
-    zg = act.numpy(0)(np.outer(grid, x))
-    ok = np.all(np.isfinite(zg), axis=1)
-    nz = np.linalg.norm(zg, axis=1)
-    ok &= nz > 1e-3 * np.max(nz[ok], initial=0.0)  # a vanishing z_0 asks for a huge, ill-conditioned ṽ_1
-    m3 = np.zeros(grid.size)
-    m3[ok] = perp(zg[ok] / nz[ok, None])
-    good = np.flatnonzero(ok & (m3 > floor))
-    if not good.size:
-        return None
-    rest = act.numpy(0)(np.outer(w[1:], x))
-    losses = []
-    for k in good:
-        Z = np.vstack([zg[k][None, :], rest]).T
-        r = y - Z @ np.linalg.lstsq(Z, y, rcond=None)[0]
-        losses.append(float(r @ r))
-    return float(grid[good[int(np.argmin(losses))]])
-
-
 def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _Analysis, a: np.ndarray,
              yhat: np.ndarray, M: float, w0: float | None, precise: dict[str, Any] | None
              ) -> tuple[float, np.ndarray, np.ndarray, float, dict[str, Any]]:
@@ -360,7 +337,7 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _
     # below float64's reach (precise) any w_0 qualifies here: its margin is confirmed at high precision below
     perp, floor = an.perp_norms, (1e-6 if precise is None else 0.0)
     if w0 is None:
-        w0 = _choose_w0(act, x, y, w, perp, floor)
+        w0 = choose_w0(act, x, y, w, perp, floor)
         if w0 is None:
             raise _fail("condition 3", f"no w_0 on a grid of {witness_grid(x, 400).size} values gives z_0 outside S")
     z0 = act.numpy(0)(w0 * x)
@@ -629,8 +606,7 @@ def _construct_prop4(
         w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0, precise)
     _require_c2(act, w0_used * x, "w_0 x_j")
     dps_w = max(dps_check, 50)
-    loss_mpf = loss_mp(act, x, y, v_out, w_arr, dps_w)
-    wloss_mpf = loss_mp(act, x, y, vw, ww, dps_w)
+    loss_mpf, wloss_mpf = witness_losses(act, x, y, (v_out, w_arr), (vw, ww), dps_w, mp=small)
     w_info["witness rule"] = "w̃ = (w_0, w_2, ..., w_m), ṽ by least squares"
     if not wloss_mpf < loss_mpf * (1 - 1e-12):
         found = lower_point(act, x, y, v_out, w_arr, loss_mpf, seed, dps_w, extra=[(vw, ww)])

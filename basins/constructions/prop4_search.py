@@ -431,3 +431,52 @@ def mp_perp_norm(act: Activation, x: np.ndarray, w0: float, basis: list, dps: in
 
 __all__ += ["check_point", "mp_perp_norm"]
 
+
+def choose_w0(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, perp: Any, floor: float
+               ) -> float | None:
+    """The w_0 of a grid whose witness (w_0, w_2..w_m; ṽ by least squares) has the lowest loss,
+    among those with condition 3 margin > ``floor``."""
+    grid = witness_grid(x, 400)
+    zg = act.numpy(0)(np.outer(grid, x))
+    ok = np.all(np.isfinite(zg), axis=1)
+    nz = np.linalg.norm(zg, axis=1)
+    ok &= nz > 1e-3 * np.max(nz[ok], initial=0.0)  # a vanishing z_0 asks for a huge, ill-conditioned ṽ_1
+    m3 = np.zeros(grid.size)
+    m3[ok] = perp(zg[ok] / nz[ok, None])
+    good = np.flatnonzero(ok & (m3 > floor))
+    if not good.size:
+        return None
+    # the least-squares loss of [z_0, z_2..z_m] for every z_0 at once: project out the range of z_2..z_m
+    # (orthonormal basis U by SVD, cut off like lstsq), then add z_0's component of what is left
+    rest = act.numpy(0)(np.outer(w[1:], x)).T
+    if rest.shape[1]:
+        U, sv, _ = np.linalg.svd(rest, full_matrices=False)
+        U = U[:, sv > np.finfo(float).eps * max(rest.shape) * sv[0]]
+        r = y - U @ (U.T @ y)
+        Q = zg[good] - (zg[good] @ U) @ U.T
+    else:
+        r, Q = y, zg[good]
+    qq = np.einsum("kn,kn->k", Q, Q)
+    gain = np.divide((Q @ r) ** 2, qq, out=np.zeros_like(qq), where=qq > 0)
+    losses = float(r @ r) - gain
+    return float(grid[good[int(np.argmin(losses))]])
+
+
+def witness_losses(act: Activation, x: np.ndarray, y: np.ndarray, point: tuple[np.ndarray, np.ndarray],
+                   witness: tuple[np.ndarray, np.ndarray], dps: int, mp: bool) -> tuple[Any, Any]:
+    """E at the point and at the witness, as mpf: at ``dps`` digits when ``mp``; else in float64 when the
+    two differ by more than four times a bound on float64's error on them (each residual is off by at most
+    about 8·eps·(|y_n| + Σ_i |v_i σ(w_i x_n)|)), and at ``dps`` digits only when they do not (large
+    problems: the 50-digit σ of m·N pre-activations took 28 s at N = 1000, m = 250)."""
+    if not mp:
+        E, err = [], []
+        with np.errstate(all="ignore"):
+            for vv, ww in (point, witness):
+                Z = act.numpy(0)(np.outer(ww, x))
+                r = y - vv @ Z
+                e = 8 * np.finfo(float).eps * (np.abs(y) + np.abs(vv) @ np.abs(Z))
+                E.append(math.fsum(r * r))
+                err.append(math.fsum(2 * np.abs(r) * e + e * e))
+        if all(math.isfinite(a) for a in E + err) and abs(E[0] - E[1]) > 4 * (err[0] + err[1]):
+            return mpmath.mpf(E[0]), mpmath.mpf(E[1])
+    return loss_mp(act, x, y, *point, dps), loss_mp(act, x, y, *witness, dps)
