@@ -191,3 +191,15 @@ def _model_shape_problem(case: Any) -> str:
         return ("the witness and the point disagree on the output bias (present at one, absent at the other): "
                 "they lie in different parameter spaces")
     return ""
+
+
+def float_data(case: Any, what: str) -> None:
+    """Refuse, in one line, float64 work on a case whose data are stored beyond float64 (``y_exact``):
+    on float64 data its minimality is not within float64's reach (SPEC §12)."""
+    if getattr(case, "y_exact", None) is not None:
+        who = f"case {case.name}" if case.name else "this case"
+        raise NotApplicable(f"{who}: {what} works in float64, but its labels are "
+                            f"stored exactly at {case.data_bits} bits (y_exact) because float64 cannot carry its "
+                            "construction (on the rounded data the point is not safely a minimum); "
+                            "verify and certify it (multiprecision) instead", theorem="float64 data",
+                            hypothesis="data representable in float64")

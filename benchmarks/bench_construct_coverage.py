@@ -52,7 +52,7 @@ def one(act: str, n: int, m: int, certify: bool = True) -> dict[str, Any]:
     ver = verify_case(case)
     prec = (case.details.get("precision") or {}).get("digits", "")
     out = {"status": "ok" if ver.passed else "vf", "time": t_build, "why": ",".join(ver.failed),
-           "theorem": case.theorem, "digits": prec}
+           "theorem": case.theorem, "digits": prec, "y_exact": case.y_exact is not None}
     if ver.passed and certify:
         from basins import certify_case
         t = time.perf_counter()
@@ -94,7 +94,9 @@ def main() -> None:
         ok = sum(r["status"] == "ok" for r in row)
         mean = sum(r["time"] for r in row) / len(row)
         print(f"| {SHORT.get(act, act)} | " + " | ".join(r["status"] for r in row) + f" | {ok}/{len(row)} | {mean:.2f} |")
+    exact = [f"{SHORT.get(a, a)} {n}/{m}" for a in acts for n, m in cols if results[f"{a}|{n}|{m}"].get("y_exact")]
     print("\n" + "\n".join(notes))
+    print(f"\nlabels stored exactly (y_exact: float64 data cannot carry the construction): {', '.join(exact) or 'none'}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"root": args.root, "results": results}, fh, indent=1)

@@ -27,6 +27,7 @@ SIGMAS = {
     "erf(t)": mpmath.erf,
     "t*tanh(log(1 + exp(t)))": lambda t: t * mpmath.tanh(mpmath.log(1 + mpmath.exp(t))),
     "shifted_sigmoid": lambda t: 1 / (1 + mpmath.exp(-t - 1)),
+    "gelu": lambda t: t * (1 + mpmath.erf(t / mpmath.sqrt(2))) / 2,
 }
 
 
@@ -273,3 +274,17 @@ def test_witness_losses_in_float64_agree_with_50_digits():
     for a, b in zip(fast, slow):
         assert abs(a - b) <= 1e-12 * abs(b)
     assert (fast[1] < fast[0]) == (slow[1] < slow[0])
+
+
+@pytest.mark.parametrize("n, m", [(17, 3), (17, 4), (17, 6), (33, 4), (33, 6),
+                                  pytest.param(65, 4, marks=pytest.mark.slow),
+                                  pytest.param(65, 6, marks=pytest.mark.slow)])
+def test_the_gelu_cases_the_issue_names_verify_and_certify(n, m):
+    """verify_case failed on these (issue 17): the float64 sampling, not the construction, was wrong."""
+    from basins import certify_case, verify_case
+
+    x = np.sort(np.random.default_rng(n).uniform(-3.0, 3.0, n))
+    case = construct("gelu", x=x, width=m, seed=0)
+    assert_bad_basin(case, SIGMAS["gelu"])
+    assert verify_case(case).passed
+    assert certify_case(case).certificate["status"] == "certified"

@@ -150,7 +150,7 @@ def test_ill_conditioned_cases_certify_and_record_the_setting(act: str, n: int, 
 def test_weyl_proves_an_ill_conditioned_ball_matrix_the_ball_cholesky_cannot(radius: float, proved: bool) -> None:
     """λ = 1e-10 … 300 (condition 3e12): the ball Cholesky's uncertainty outgrows the pivots for any radius here;
     Weyl's bound around the midpoints proves λ_min > 0 while the radii's row sums (12·radius) stay below 1e-10."""
-    from basins.certification.smooth import _lambda_lower, _pd_shift
+    from basins.certification.rigorous import lambda_lower_balls, pd_shift
 
     n = 12
     Q = np.linalg.qr(np.random.default_rng(0).standard_normal((n, n)))[0]
@@ -161,9 +161,9 @@ def test_weyl_proves_an_ill_conditioned_ball_matrix_the_ball_cholesky_cannot(rad
     flint.ctx.prec = 128
     try:
         H = flint.arb_mat([[flint.arb(A[i, j], radius) for j in range(n)] for i in range(n)])
-        assert not _pd_shift(H, 0.0, weyl=False)
-        assert _pd_shift(H, 0.0) is proved
-        low = _lambda_lower(H)
+        assert not pd_shift(H, 0.0, weyl=False)
+        assert pd_shift(H, 0.0) is proved
+        low = lambda_lower_balls(H)
     finally:
         flint.ctx.prec = old
     if proved:

@@ -110,6 +110,8 @@ def exact_inputs(case: Case, activation: Any = None) -> dict[str, Any]:
     for k in ("x", "y", "v", "w"):
         d[k] = _hex(getattr(case, k))
     d["witness"] = None if case.witness is None else {"v": _hex(case.witness.v), "w": _hex(case.witness.w)}
+    if case.y_exact is not None:                   # SPEC §12: the data beyond float64 are what was proved
+        d["y_exact"] = list(case.y_exact)
     if not case.model.scalar:                      # SPEC §11: the model is part of what was proved
         d["bias"] = bool(case.bias)
         d["output_bias"] = None if case.output_bias is None else float(case.output_bias).hex()

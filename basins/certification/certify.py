@@ -101,9 +101,14 @@ def _record_or_raise(case: Case, act: Any, enclosures: Mapping[str, Any]) -> dic
         field_name, detail = bad[0]
         raise VerificationFailed(f"case {case.name or '(unnamed)'}: the certified record's field {field_name!r} "
                                  f"contradicts the proof: {detail}", check=f"record: {field_name}")
+    not_certified = dict(NOT_CERTIFIED)
+    if case.y_exact is not None:      # SPEC §12: the proof is about the exact labels
+        not_certified["y"] = ("the nearest floats of y_exact, for display and float code; the certificate is about "
+                              "y_exact (bound into its inputs and digest); on these floats the point is not proved "
+                              "a minimum")
     return {"certified fields": list(CERTIFIED_FIELDS),
             "checks": [{"field": n, "passed": ok, "detail": d} for n, ok, d in checks],
-            "not certified": dict(NOT_CERTIFIED)}
+            "not certified": not_certified}
 
 
 def recheck_certificate(case: Case) -> Certificate:

@@ -37,6 +37,7 @@ import sympy as sp
 
 from basins.validate import proof_inputs
 from basins.io.case import Case
+from basins.io.dyadic import from_dyadic
 from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, exact_inputs, input_digest,
                                               library_versions)
 from basins.certification.smooth import certify_smooth
@@ -183,7 +184,8 @@ def certify_pl(case: Case) -> Certificate:
     except NotApplicable as exc:
         checks.append(("inputs", False, str(exc)))
         return Certificate(KIND, REJECTED, tuple(checks), inputs, {"digest": input_digest(inputs)}, versions)
-    x, y = [_q(a) for a in case.x], [_q(a) for a in case.y]
+    x = [_q(a) for a in case.x]
+    y = [_q(a) for a in case.y] if case.y_exact is None else [from_dyadic(t) for t in case.y_exact]
     v, w = [_q(a) for a in case.v], [_q(a) for a in case.w]
     m, n = len(w), len(x)
     kinked = [i for i in range(m) if any(x[j] != 0 and pl.on_breakpoint(w[i] * x[j]) for j in range(n))]

@@ -39,9 +39,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from basins.certification.certificate import arb_bounds
+
 __all__ = ["BASIN_FACTOR", "BASIN_GROWTHS", "BASIN_BISECTIONS", "widen_radius", "ball_cholesky_pivots", "U", "ETA", "up", "down", "gamma", "rounding", "nonneg_matmul_upper", "nonneg_sum_upper",
            "nonneg_sum_lower", "matmul_error", "two_prod", "accurate_dots", "column_norms_upper",
-           "cholesky_lower_bound", "lambda_min_lower", "SigmaCells", "analytic_expression"]
+           "cholesky_lower_bound", "lambda_min_lower", "SigmaCells", "analytic_expression", "pd_shift", "sym_mid",
+           "weyl_lower", "lambda_lower_balls", "float_out", "short_float", "SHIFT_BISECTIONS"]
 
 U = 2.0 ** -53          #: unit roundoff of binary64
 ETA = 2.0 ** -1074      #: smallest positive subnormal
@@ -472,3 +475,111 @@ def widen_radius(attempt: Any, R: float, failed: float | None, proved: Any) -> N
         for _ in range(BASIN_BISECTIONS):
             mid_R = (lo_R + hi_R) / 2
             lo_R, hi_R = (mid_R, hi_R) if attempt(mid_R) else (lo_R, mid_R)
+
+
+# ------------------------------------------- definiteness of ball matrices --
+
+def _finite_matrix(mat: Any) -> bool:
+    return all(e.is_finite() for row in mat.tolist() for e in row)
+
+
+#: Bisection steps for the largest shift s with H − sI proved positive definite.
+SHIFT_BISECTIONS = 10
+
+
+def float_out(q: Fraction, up: bool) -> float:
+    """The float nearest q rounded outward (up or down) so that it bounds q."""
+    f = float(q)
+    if up and Fraction(f) < q:
+        f = math.nextafter(f, math.inf)
+    elif not up and Fraction(f) > q:
+        f = math.nextafter(f, -math.inf)
+    return f
+
+
+def short_float(a: float, bits: int = 24) -> float:
+    """a (> 0) rounded down to ``bits`` significant bits: a short dyadic, the same on every platform nearby."""
+    man, exp = math.frexp(a)
+    return math.ldexp(math.floor(man * 2 ** bits), exp - bits)
+
+
+def pd_shift(H: Any, s: float, weyl: bool = True) -> bool:
+    """Whether λ_min > s for every symmetric matrix in the ball matrix H: a ball Cholesky of H − sI has all
+    pivots > 0, or (``weyl``, when the ball Cholesky's uncertainty grows past the pivots, as for an
+    ill-conditioned H) Weyl's bound around the midpoints (:func:`weyl_lower`) exceeds s."""
+    import flint
+
+    n = H.nrows()
+    shifted = flint.arb_mat([[H[i, j] - (flint.arb(s) if i == j else 0) for j in range(n)] for i in range(n)])
+    pivots = ball_cholesky_pivots(shifted)
+    if len(pivots) == n and all(p > 0 for p in pivots):
+        return True
+    if not weyl:
+        return False
+    lower = weyl_lower(H, sym_mid(H))
+    return lower is not None and lower > Fraction(s)
+
+
+def sym_mid(H: Any) -> np.ndarray:
+    """The symmetrised float64 midpoints of a ball matrix (only a guide: Weyl bounds ||H − M|| exactly)."""
+    mid = np.array([[float(e.mid()) for e in row] for row in H.tolist()])
+    return (mid + mid.T) / 2
+
+
+def weyl_lower(H: Any, M: Any) -> Fraction | None:
+    """Weyl: λ_min(H) ≥ t − ||H − M||₂ with t proved below λ_min(M) by a ball Cholesky of M − tI."""
+    import flint
+
+    arb = flint.arb
+    rows = H.tolist()
+    n = len(rows)
+    # ||H − M||₂ ≤ sqrt(||D||₁ ||D||∞) ≤ max(row, column sums) of D_ij ≥ |H_ij − M_ij|
+    D = [[(rows[i][j] - arb(float(M[i, j]))).abs_upper() for j in range(n)] for i in range(n)]
+    sums = [sum(D[i], arb(0)) for i in range(n)] + [sum((D[i][j] for i in range(n)), arb(0)) for j in range(n)]
+    norm_q = max(arb_bounds(a)[1] for a in sums)
+    if not np.all(np.isfinite(M)):
+        return None
+    lam = float(np.linalg.eigvalsh(M)[0])
+    Mb = flint.arb_mat([[float(M[i, j]) for j in range(n)] for i in range(n)])
+    for shrink in (2.0 ** -30, 2.0 ** -20, 2.0 ** -10, 2.0 ** -4):
+        t = short_float(lam * (1 - shrink)) if lam > 0 else 0.0
+        if not t > 0 or Fraction(t) <= norm_q:
+            return None
+        if pd_shift(Mb, t, weyl=False):
+            return Fraction(t) - norm_q
+    return None
+
+
+def lambda_lower_balls(H: Any) -> Fraction | None:
+    """A rigorous lower bound > 0 on λ_min of every symmetric matrix in the ball matrix H, or None.
+
+    The larger of (a) the largest shift s found by bisection (on short dyadics in (0, λ_min(M)]) with a ball
+    Cholesky of H − sI whose pivots are all > 0, and (b) Weyl's bound around the midpoint matrix M."""
+    if not _finite_matrix(H):
+        return None
+    M = sym_mid(H)
+    if not np.all(np.isfinite(M)):
+        return None
+    try:
+        lam = float(np.linalg.eigvalsh(M)[0])
+    except np.linalg.LinAlgError:
+        return None
+    best = weyl_lower(H, M)
+    if not lam > 0 or not pd_shift(H, 0.0, weyl=False):
+        return best if best is not None and best > 0 else None
+    lo, hi = 0.0, lam
+    first = short_float(lam * (1 - 2.0 ** -20))
+    if pd_shift(H, first):
+        lo = first
+    else:
+        for _ in range(SHIFT_BISECTIONS):
+            s = short_float((lo + hi) / 2)
+            if not lo < s < hi:
+                break
+            if pd_shift(H, s):
+                lo = s
+            else:
+                hi = s
+    if lo > 0 and (best is None or Fraction(lo) > best):
+        best = Fraction(lo)
+    return best if best is not None and best > 0 else None

@@ -32,7 +32,8 @@ Smooth σ — a proof by a different method than :mod:`basins.certification.smoo
   ∇²E(c); Gershgorin on QᵀHmQ (intervals) and Ostrowski's theorem with
   ε = ||QᵀQ − I|| bound λ_min(Hm) from below; Weyl's inequality with
   ||∇²E(θ) − Hm|| ≤ min(radius of ∇²E(D), ||∇²E(c) − Hm|| + L·R) bounds λ_min over D.
-* Its own radii: D = c ± R, R₀ the power of 2 ≥ max(4|θ − c|∞, (1 + |θ|∞)·2^-48), then
+* Its own radii: D = c ± R, R₀ the power of 2 ≥ max(4|θ − c|∞, (1 + |θ|∞)·2^-48) (2^-(bits − 24) for data
+  stored beyond float64, ``y_exact``), then
   R₀·2^6, R₀·2^12, R₀·2^20, all ≤ (1 + |θ|∞)·2^-18.
 * Witness: E(witness) < min E over c ± t*, in intervals.
 
@@ -160,7 +161,8 @@ class _Net:
     def __init__(self, node: Any, x: Sequence[Sequence[float]], y: Sequence[float], m: int, D: int, c: bool):
         self.node = node
         self.x = [[interval(mpmath.mpf(float(a))) for a in row] for row in x]     # x̃_n, N rows of D
-        self.y = [interval(mpmath.mpf(float(a))) for a in y]
+        # y: floats, or dyadic texts (y_exact) taken exactly or as the interval of their outward roundings
+        self.y = [interval(mpmath.mpf(float(a)) if not isinstance(a, str) else _exact_mpf(a)) for a in y]
         self.m, self.D, self.c = m, D, c
         self.P = m * (1 + D) + int(c)
         self.kinds: list[tuple] = ([("v", i, -1) for i in range(m)]
@@ -294,28 +296,46 @@ def _lambda_min_lower(Hc: list[list], HX: list[list], lip: Any) -> tuple[Any, st
     Hm = the float midpoint of ∇²E(c); Q from its float eigendecomposition.
     λ_min(Hm) ≥ ℓ/(1 + ε): ℓ a Gershgorin bound of QᵀHmQ (intervals), ε ≥ ||QᵀQ − I||∞
     (Ostrowski).  ||∇²E(θ) − Hm||₂ ≤ ||·||∞ ≤ min(radius of HX around Hm, ||∇²E(c) − Hm|| + lip)
-    with lip = L·R the Lipschitz bound over D (Weyl).
+    with lip = L·R the Lipschitz bound over D (Weyl).  When float64 does not resolve it (an
+    ill-conditioned Hessian: λ_min below float64's rounding of the entries), Hm and Q are taken at the
+    working digits instead (mpmath.eigsy).
     """
+    low, text = _lambda_min_lower_at(Hc, HX, lip, False)
+    if not low > 0:
+        low, text = _lambda_min_lower_at(Hc, HX, lip, True)
+    return low, text
+
+
+def _lambda_min_lower_at(Hc: list[list], HX: list[list], lip: Any, digits: bool) -> tuple[Any, str]:
     n = len(Hc)
-    mid = [[float(mpmath.mpf(e.mid)) for e in row] for row in Hc]
+    if digits:
+        with mpmath.workprec(iv.prec - 8):      # midpoints exact in the interval context
+            mid = [[+((mpmath.mpf(e.a) + mpmath.mpf(e.b)) / 2) for e in row] for row in Hc]
+        _, Qm = mpmath.eigsy(mpmath.matrix(mid))
+        with mpmath.workprec(iv.prec - 8):
+            Q = [[+Qm[i, k] for k in range(n)] for i in range(n)]
+    else:
+        mid = [[float(mpmath.mpf(e.mid)) for e in row] for row in Hc]
+        Qf = np.linalg.eigh(np.array(mid))[1]
+        Q = [[float(Qf[i, k]) for k in range(n)] for i in range(n)]
 
     def dev(M: list[list]) -> Any:
         return max(sum((_up(e - interval(mpmath.mpf(c))) for e, c in zip(row, mrow)), mpmath.mpf(0))
                    for row, mrow in zip(M, mid))
     rad = min(dev(HX), (interval(dev(Hc)) + interval(lip)).b)
-    _, Q = np.linalg.eigh(np.array(mid))
-    QI = [[interval(mpmath.mpf(float(Q[i, k]))) for k in range(n)] for i in range(n)]
+    QI = [[interval(mpmath.mpf(Q[i][k])) for k in range(n)] for i in range(n)]
     HQ = [[_dot([interval(mpmath.mpf(c)) for c in mid[i]], [QI[l][k] for l in range(n)]) for k in range(n)]
           for i in range(n)]
     M = [[_dot([QI[l][i] for l in range(n)], [HQ[l][k] for l in range(n)]) for k in range(n)] for i in range(n)]
     ell = min((M[i][i] - sum((abs(M[i][j]) for j in range(n) if j != i), interval(0))).a for i in range(n))
     eps = max(sum((_up(_dot([QI[l][i] for l in range(n)], [QI[l][k] for l in range(n)]) - (1 if i == k else 0))
                    for k in range(n)), mpmath.mpf(0)) for i in range(n))
+    how = " (midpoint and eigenvectors at the working digits)" if digits else ""
     if not eps < 1 or not ell > 0:
-        return mpmath.mpf(-1), f"Gershgorin bound of QᵀHmQ {_num(ell, 6)}, ||QᵀQ − I|| ≤ {_num(eps, 3)}"
+        return mpmath.mpf(-1), f"Gershgorin bound of QᵀHmQ {_num(ell, 6)}, ||QᵀQ − I|| ≤ {_num(eps, 3)}{how}"
     low = (interval(ell) / (1 + interval(eps)) - interval(rad)).a
     return low, (f"λ_min(Hm) ≥ {_num(ell, 8)}/(1 + {_num(eps, 3)}) (Gershgorin + Ostrowski), "
-                 f"||∇²E(θ) − Hm|| ≤ {_num(rad, 3)} on D (Weyl)")
+                 f"||∇²E(θ) − Hm|| ≤ {_num(rad, 3)} on D (Weyl){how}")
 
 
 # ------------------------------------------------------- smooth verdict --
@@ -326,11 +346,12 @@ def _kantorovich(net: _Net, centre: list, R: Any, parts: tuple) -> tuple[Any, st
     cI = [interval(c) for c in centre]
     g = net.gradient(cI)
     Hc = net.hessian(cI)
-    try:
-        A = np.linalg.inv(np.array([[float(mpmath.mpf(e.mid)) for e in row] for row in Hc]))
-    except np.linalg.LinAlgError:
+    try:   # A ≈ ∇²E(c)⁻¹ at the working digits (float64's inverse is noise once cond(∇²E) nears 1e16)
+        A = mpmath.inverse(mpmath.matrix([[(mpmath.mpf(e.a) + mpmath.mpf(e.b)) / 2 for e in row] for row in Hc]))
+    except ZeroDivisionError:
         return None, "singular Hessian at the centre", [], 0
-    AI = [[interval(mpmath.mpf(float(A[i, j]))) for j in range(n)] for i in range(n)]
+    with mpmath.workprec(iv.prec - 8):       # entries exact in the interval context (A need only be close)
+        AI = [[interval(+A[i, j]) for j in range(n)] for i in range(n)]
     delta = max(sum((_up((1 if i == k else 0) - _dot(AI[i], [Hc[l][k] for l in range(n)])) for k in range(n)),
                     mpmath.mpf(0)) for i in range(n))
     if not delta < 1:
@@ -391,7 +412,8 @@ def _shape(case: Case) -> tuple[_Shape | None, str]:
         x = tuple((float(a),) for a in case.x)
         theta = tuple(float(a) for a in case.v) + tuple(float(a) for a in case.w)
         wtheta = tuple(float(a) for a in wit.v) + tuple(float(a) for a in wit.w)
-        return _Shape(x, tuple(float(a) for a in case.y), len(case.w), 1, False, theta, wtheta, True), ""
+        y: tuple = tuple(float(a) for a in case.y) if case.y_exact is None else tuple(case.y_exact)
+        return _Shape(x, y, len(case.w), 1, False, theta, wtheta, True), ""
     if not isinstance(bias, bool):
         return None, f"bias={bias!r} must be true or false"
     try:
@@ -435,6 +457,15 @@ def _general(case: Case) -> bool:
     """True unless the case is the paper's model stored flat (scalar x and w, no biases)."""
     nested = any(isinstance(a, (list, tuple, np.ndarray)) for a in (*case.x[:1], *case.w[:1]))
     return bool(nested or case.bias or case.output_bias is not None)
+
+
+def _exact_mpf(text: str) -> Any:
+    """A dyadic text n·2^e ("[-]0x<hex>p<e>", :mod:`basins.io.dyadic`) as an mpf at full precision (exact)."""
+    sign, rest = (-1, text[1:]) if text.startswith("-") else (1, text)
+    digits, exp = rest[2:].split("p")
+    man = sign * int(digits, 16)
+    with mpmath.workprec(max(53, abs(man).bit_length() + 8)):
+        return mpmath.mpf((man, int(exp)))
 
 
 def _scalar_form(case: Case) -> Case:
@@ -490,7 +521,10 @@ def _reverify_smooth(case: Case, dps: int) -> Reverification:
         scale = 1.0 + max(abs(a) for a in theta0)
         proved = None
         first_why = ""
-        base = max(4 * offset, mpmath.mpf(scale) * mpmath.mpf(2) ** -48)
+        # data beyond float64 (y_exact): the point is a critical point to their precision, and the Hessian may be
+        # ill-conditioned to it: radii from 4·offset down to (1 + |θ|∞)·2^-(bits − 24)
+        floor = 48 if case.y_exact is None else max(48, case.data_bits - 24)
+        base = max(4 * offset, mpmath.mpf(scale) * mpmath.mpf(2) ** -floor)
         for k in RADIUS_STEPS:
             R = mpmath.mpf(2) ** (int(mpmath.ceil(mpmath.log(base, 2))) + k)
             if R <= 4 * offset or R > mpmath.mpf(scale) * mpmath.mpf(2) ** -18:
@@ -569,6 +603,8 @@ def reverify(case: Case, *, dps: int = 40) -> Reverification:
     act, _ = proof_inputs(case)
     if act is not None and act.piecewise_linear is not None:
         return Reverification(*reverify_pl(case))
+    if case.y_exact is not None:      # data beyond float64: intervals at their digits and 40 more
+        dps = max(dps, math.ceil(case.data_bits * math.log10(2)) + 40)
     return _reverify_smooth(case, dps)
 
 

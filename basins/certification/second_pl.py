@@ -92,7 +92,8 @@ def reverify_pl(case: Case) -> tuple[str, str, tuple[tuple[str, bool, str], ...]
     except (TypeError, ValueError):
         return method, REJECTED, (("inputs", False, "irrational breakpoints"),)
     x = [Fraction(float(a)) for a in case.x]
-    y = [Fraction(float(a)) for a in case.y]
+    y = ([Fraction(float(a)) for a in case.y] if case.y_exact is None
+         else [_dyadic(t) for t in case.y_exact])       # labels stored beyond float64, exactly
     v = [Fraction(float(a)) for a in case.v]
     w = [Fraction(float(a)) for a in case.w]
     m, n = len(w), len(x)
@@ -158,3 +159,10 @@ def reverify_pl(case: Case) -> tuple[str, str, tuple[tuple[str, bool, str], ...]
     checks.append(("sub-optimal", Ew < E, f"E(witness) = {float(Ew):.12g} < E = {float(E):.12g} (exact)"))
     ok = all(c[1] for c in checks)
     return method, CERTIFIED if ok else REJECTED, tuple(checks)
+
+
+def _dyadic(text: str) -> Fraction:
+    """A dyadic text n·2^e ("[-]0x<hex>p<e>") as an exact rational (read here, independently)."""
+    sign, rest = (-1, text[1:]) if text.startswith("-") else (1, text)
+    digits, exp = rest[2:].split("p")
+    return sign * Fraction(int(digits, 16)) * Fraction(2) ** int(exp)

@@ -45,9 +45,11 @@ import numpy as np
 from basins.certification.certificate import (CERTIFIED, REJECTED, Certificate, arb_bounds, exact_inputs,
                                               flint_precision, input_digest, library_versions)
 from basins.certification.smooth_large import float_engine, large_applies
-from basins.certification.rigorous import BASIN_FACTOR, ball_cholesky_pivots, widen_radius
+from basins.certification.rigorous import (BASIN_FACTOR, ball_cholesky_pivots, float_out, lambda_lower_balls,
+                                          pd_shift, short_float, sym_mid, weyl_lower, widen_radius)
 from basins.errors import InvalidArgument
 from basins.io.case import Case
+from basins.io.dyadic import dyadic_arb
 from basins.model import engine
 from basins.validate import proof_inputs
 
@@ -76,6 +78,7 @@ _RADIUS_EXPONENTS = (-33, -40, -26, -20, -46)
 _EXTENDED_EXPONENTS = _RADIUS_EXPONENTS + tuple(e for e in range(-20, -61, -1) if e not in _RADIUS_EXPONENTS)
 _NEAR_POINT = 2.0 ** -36     #: with every radius tried, a point this close (relative) may lie outside X
 MAX_AUTO_PREC = 1024         #: the automatic precision ladder stops here (bits)
+DEFAULT_PREC = 128           #: where the automatic precision ladder starts (the default ``prec``)
 
 
 # ------------------------------------------------------- ball evaluation --
@@ -91,7 +94,9 @@ class _Balls:
         self.ctx = engine.BallContext(act)
         self.model = case.model
         self.x = self.ctx.data(case.x) if self.model.scalar else [[self.ctx.scalar(e) for e in r] for r in case.x]
-        self.y = self.ctx.data(case.y)
+        # y exactly: the dyadic y_exact when float64 could not carry the data (balls at this precision that
+        # contain them), else the floats
+        self.y = self.ctx.data(case.y) if case.y_exact is None else [dyadic_arb(t) for t in case.y_exact]
 
     def _kw(self, v: Sequence[Any], rest: Sequence[Any]) -> tuple[Any, dict[str, Any]]:
         if self.model.scalar:
@@ -278,14 +283,22 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         checks.append(("krawczyk", False, "the Newton step is not finite"))
         return checks, figures, choices
     centre = [float(a - s) for a, s in zip(theta0, step)]
+    Cballs = None
     if extended:   # ill-conditioned: one Newton step may leave the centre far from θ*; converge it
         centre, C = _newton_refine(balls, m, centre, C)
+        # and precondition with the inverse of the midpoint Hessian at the working precision: float64's inverse
+        # is noise once cond(H) nears 1e16 (exact data: cond 4e19), and I − C·H(X) must contract
+        centre, Cballs = _newton_refine_balls(balls, m, list(theta0) if case.y_exact is not None else centre)
     offset = max(abs(a - c) for a, c in zip(theta0, centre))
     scale = 1.0 + max(abs(a) for a in theta0)
     exponents = ((radius_exponent,) if radius_exponent is not None else
                  _EXTENDED_EXPONENTS if extended else _RADIUS_EXPONENTS)
+    if extended and case.y_exact is not None:
+        # data beyond float64: the point is a critical point to far below 2^-60, and the Hessian may be as
+        # ill-conditioned as the data's precision allows: radii down to 2^-(prec - 24), every fourth exponent
+        exponents = exponents + tuple(range(-64, -(prec - 24), -4))
     closest: tuple[float, float] | None = None         # (max |K_i − c_i| / ρ, ρ) nearest to inclusion
-    Carb = arb_mat(C.tolist())
+    Carb = Cballs if extended and Cballs is not None else arb_mat(C.tolist())
     eye = arb_mat(n, n)
     for i in range(n):
         eye[i, i] = 1
@@ -323,7 +336,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
             attempt["pivots"] = ball_cholesky_pivots(HX)
             if len(attempt["pivots"]) == n and all(p > 0 for p in attempt["pivots"]):
                 break
-            attempt["weyl"] = _weyl_lower(HX, _sym_mid(HX)) if _all_finite(HX) else None
+            attempt["weyl"] = weyl_lower(HX, sym_mid(HX)) if _all_finite(HX) else None
             if attempt["weyl"] is not None and attempt["weyl"] > 0:
                 break
             first_inside = first_inside or dict(attempt)
@@ -370,7 +383,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         checks.append(("point", in_box, f"|θ − centre|∞ = {offset:.3g} < ρ = {rho:.3g}" if in_box else
                        f"|θ − centre|∞ = {offset:.3g} is not below ρ = {rho:.3g}"))
     else:
-        dist = _float_out(Fraction(offset) + Fraction(rho), up=True)
+        dist = float_out(Fraction(offset) + Fraction(rho), up=True)
         checks.append(("point", True, f"|θ − θ*|∞ ≤ |θ − centre|∞ + ρ = {dist:.3g} ≤ 2^-36·(1 + max|θ|) (the point "
                                       f"lies outside X = centre ± {rho:.3g}: Krawczyk contracts only on smaller "
                                       f"boxes, the Hessian being ill-conditioned)"))
@@ -386,8 +399,8 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         text = f"ball Cholesky of ∇²E over X: all {n} pivots > 0, smallest ≥ {_lower_str(smallest)}"
     elif weyl is not None and weyl > 0:
         pd = True
-        figures["lambda_min lower (Weyl)"] = _float_out(weyl, up=False)
-        text = (f"λ_min ≥ {_float_out(weyl, up=False):.6g} > 0 for every symmetric matrix in the ball ∇²E over X "
+        figures["lambda_min lower (Weyl)"] = float_out(weyl, up=False)
+        text = (f"λ_min ≥ {float_out(weyl, up=False):.6g} > 0 for every symmetric matrix in the ball ∇²E over X "
                 f"(Weyl: a ball Cholesky of M − tI at the midpoints M proves λ_min(M) ≥ t, and ||∇²E − M||₂ ≤ the "
                 f"largest row or column sum of |∇²E − M|; the ball Cholesky of ∇²E itself stopped at pivot "
                 f"{len(pivots)} = {_ball_str(pivots[-1])}, its uncertainty grown by the conditioning)")
@@ -415,6 +428,33 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     if guarantees is not None and all(ok for _, ok, _ in checks) and pd:
         guarantees.update(_guarantees(balls, act, m, Kl, HX, rho))
     return checks, figures, choices
+
+
+def _newton_refine_balls(balls: _Balls, m: int, centre: list[float]) -> tuple[list[float], Any]:
+    """Newton steps with the midpoint Hessian inverted at the working precision (python-flint), the centre
+    rounded to float64 after each, until it stops moving; returns it and that inverse (exact midpoints), or
+    None for the inverse when the midpoint Hessian is not invertible there."""
+    import flint
+
+    Cb = None
+    for _ in range(6):
+        c = [flint.arb(a) for a in centre]
+        g, H, _ = balls.gradient_hessian(c[:m], c[m:])
+        if not (_all_finite(g) and _all_finite(H)):
+            break
+        n = len(centre)
+        Hm = flint.arb_mat([[H[i, j].mid() for j in range(n)] for i in range(n)])
+        try:
+            inv = Hm.inv()
+        except (ZeroDivisionError, ValueError):
+            break
+        Cb = flint.arb_mat([[inv[i, j].mid() for j in range(n)] for i in range(n)])
+        step = Cb * flint.arb_mat([[e.mid()] for e in g.entries()])
+        new = [float((flint.arb(a) - st.mid()).mid()) for a, st in zip(centre, step.entries())]
+        if new == centre or not all(math.isfinite(a) for a in new):
+            break
+        centre = new
+    return centre, Cb
 
 
 def _newton_refine(balls: _Balls, m: int, centre: list[float], C: np.ndarray) -> tuple[list[float], np.ndarray]:
@@ -470,8 +510,9 @@ def _search(case: Case, act: Any, prec: int, radius_exponent: int | None,
                 if tried and failed:
                     checks = _annotate(checks, failed[0], tried)
                 if tried and not failed:
-                    choices["precision"] = (f"chosen automatically: the first of {ladder} bits (usual radii, then "
-                                            "every radius) at which every check passed")
+                    choices["precision"] = (f"chosen automatically: the precision doubled from {DEFAULT_PREC} bits "
+                                            f"up to {MAX_AUTO_PREC} (usual radii, then every radius) until every "
+                                            "check passed")
                 return checks, figures, choices, bits
             tried.append(f"{bits} bits{' (every radius)' if extended else ''}")
     return _annotate(checks, failed[0], tried[:-1]), figures, choices, bits
@@ -495,10 +536,6 @@ def _float_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
 
 # ------------------------------------------------- what a test can rely on --
 
-#: Growth of the basin region beyond the Krawczyk box (factor, at most how many steps), then linear bisections.
-#: Bisection steps for the largest shift s with H − sI proved positive definite.
-_SHIFT_BISECTIONS = 10
-
 GUARANTEES_METHOD = (
     "theta_star: K(X) of the Krawczyk proof (midpoints rounded to float64, radius = max half-width to them, "
     "rounded up); E_star: E in balls over that box; lambda_min_lower (over the Krawczyk box X) and the basin "
@@ -516,104 +553,6 @@ GUARANTEES_MEANING = (
     "escape_barrier_lower_bound and along which E never increases (gradient flow) stays in that ball, since "
     "E ≥ E* + escape_barrier_lower_bound on its sphere; a discrete descent method stays as long as no step "
     "jumps across the sphere; θ* is the only critical point in the basin region (E is strictly convex there)")
-
-
-def _float_out(q: Fraction, up: bool) -> float:
-    """The float nearest q rounded outward (up or down) so that it bounds q."""
-    f = float(q)
-    if up and Fraction(f) < q:
-        f = math.nextafter(f, math.inf)
-    elif not up and Fraction(f) > q:
-        f = math.nextafter(f, -math.inf)
-    return f
-
-
-def _short_float(a: float, bits: int = 24) -> float:
-    """a (> 0) rounded down to ``bits`` significant bits: a short dyadic, the same on every platform nearby."""
-    man, exp = math.frexp(a)
-    return math.ldexp(math.floor(man * 2 ** bits), exp - bits)
-
-
-def _pd_shift(H: Any, s: float, weyl: bool = True) -> bool:
-    """Whether λ_min > s for every symmetric matrix in the ball matrix H: a ball Cholesky of H − sI has all
-    pivots > 0, or (``weyl``, when the ball Cholesky's uncertainty grows past the pivots, as for an
-    ill-conditioned H) Weyl's bound around the midpoints (:func:`_weyl_lower`) exceeds s."""
-    import flint
-
-    n = H.nrows()
-    shifted = flint.arb_mat([[H[i, j] - (flint.arb(s) if i == j else 0) for j in range(n)] for i in range(n)])
-    pivots = ball_cholesky_pivots(shifted)
-    if len(pivots) == n and all(p > 0 for p in pivots):
-        return True
-    if not weyl:
-        return False
-    lower = _weyl_lower(H, _sym_mid(H))
-    return lower is not None and lower > Fraction(s)
-
-
-def _sym_mid(H: Any) -> np.ndarray:
-    """The symmetrised float64 midpoints of a ball matrix (only a guide: Weyl bounds ||H − M|| exactly)."""
-    mid = np.array([[float(e.mid()) for e in row] for row in H.tolist()])
-    return (mid + mid.T) / 2
-
-
-def _weyl_lower(H: Any, M: Any) -> Fraction | None:
-    """Weyl: λ_min(H) ≥ t − ||H − M||₂ with t proved below λ_min(M) by a ball Cholesky of M − tI."""
-    import flint
-
-    arb = flint.arb
-    rows = H.tolist()
-    n = len(rows)
-    # ||H − M||₂ ≤ sqrt(||D||₁ ||D||∞) ≤ max(row, column sums) of D_ij ≥ |H_ij − M_ij|
-    D = [[(rows[i][j] - arb(float(M[i, j]))).abs_upper() for j in range(n)] for i in range(n)]
-    sums = [sum(D[i], arb(0)) for i in range(n)] + [sum((D[i][j] for i in range(n)), arb(0)) for j in range(n)]
-    norm_q = max(arb_bounds(a)[1] for a in sums)
-    if not np.all(np.isfinite(M)):
-        return None
-    lam = float(np.linalg.eigvalsh(M)[0])
-    Mb = flint.arb_mat([[float(M[i, j]) for j in range(n)] for i in range(n)])
-    for shrink in (2.0 ** -30, 2.0 ** -20, 2.0 ** -10, 2.0 ** -4):
-        t = _short_float(lam * (1 - shrink)) if lam > 0 else 0.0
-        if not t > 0 or Fraction(t) <= norm_q:
-            return None
-        if _pd_shift(Mb, t, weyl=False):
-            return Fraction(t) - norm_q
-    return None
-
-
-def _lambda_lower(H: Any) -> Fraction | None:
-    """A rigorous lower bound > 0 on λ_min of every symmetric matrix in the ball matrix H, or None.
-
-    The larger of (a) the largest shift s found by bisection (on short dyadics in (0, λ_min(M)]) with a ball
-    Cholesky of H − sI whose pivots are all > 0, and (b) Weyl's bound around the midpoint matrix M."""
-    if not _all_finite(H):
-        return None
-    M = _sym_mid(H)
-    if not np.all(np.isfinite(M)):
-        return None
-    try:
-        lam = float(np.linalg.eigvalsh(M)[0])
-    except np.linalg.LinAlgError:
-        return None
-    best = _weyl_lower(H, M)
-    if not lam > 0 or not _pd_shift(H, 0.0, weyl=False):
-        return best if best is not None and best > 0 else None
-    lo, hi = 0.0, lam
-    first = _short_float(lam * (1 - 2.0 ** -20))
-    if _pd_shift(H, first):
-        lo = first
-    else:
-        for _ in range(_SHIFT_BISECTIONS):
-            s = _short_float((lo + hi) / 2)
-            if not lo < s < hi:
-                break
-            if _pd_shift(H, s):
-                lo = s
-            else:
-                hi = s
-    if lo > 0 and (best is None or Fraction(lo) > best):
-        best = Fraction(lo)
-    return best if best is not None and best > 0 else None
 
 
 def _c2_on_region(act: Any, uR: list[list[Any]]) -> bool:
@@ -644,7 +583,9 @@ def _region_hessian(balls: _Balls, act: Any, m: int, centre: list[float], R: flo
         _, HR, uR = balls.gradient_hessian(box[:m], box[m:])
     except (ArithmeticError, ValueError):
         return None
-    if not _all_finite(HR) or not _pd_shift(HR, s_min) or not _c2_on_region(act, uR):
+    # the basin region stays a ball Cholesky proof (as the shipped certificates were computed; Weyl's bound is
+    # for the Krawczyk box of an ill-conditioned Hessian)
+    if not _all_finite(HR) or not pd_shift(HR, s_min, weyl=False) or not _c2_on_region(act, uR):
         return None
     return HR
 
@@ -656,15 +597,15 @@ def _guarantees(balls: _Balls, act: Any, m: int, Kl: list[Any], HX: Any, rho: fl
     bounds = [arb_bounds(k) for k in Kl]
     centre = [float(k.mid()) for k in Kl]
     r_q = max(max(Fraction(c) - lo, hi - Fraction(c)) for c, (lo, hi) in zip(centre, bounds))
-    r_inf = _float_out(r_q, up=True)
+    r_inf = float_out(r_q, up=True)
     Es = balls.loss([flint.arb(c, r_inf) for c in centre[:m]], [flint.arb(c, r_inf) for c in centre[m:]])
-    lam_X = _lambda_lower(HX)
+    lam_X = lambda_lower_balls(HX)
     if not Es.is_finite() or lam_X is None:
         return {}
     e_lo, e_hi = arb_bounds(Es)
     # the basin region: the ∞-box of radius R around the enclosure's centre, R grown from the Krawczyk radius
     # (×8 while H − s_min·I stays proved PD and σ C², then bisected in the exponent and linearly)
-    s_min = _short_float(float(lam_X) * 2.0 ** -10)
+    s_min = short_float(float(lam_X) * 2.0 ** -10)
     proved: dict[float, Any] = {}
 
     def attempt(R: float) -> bool:
@@ -686,12 +627,12 @@ def _guarantees(balls: _Balls, act: Any, m: int, Kl: list[Any], HX: Any, rho: fl
         return {}
     widen_radius(attempt, R, failed, proved)
     widest_R = max(proved)
-    lams = {R: _lambda_lower(H) or Fraction(s_min) for R, H in proved.items() if R * BASIN_FACTOR ** 2 >= widest_R}
+    lams = {R: lambda_lower_balls(H) or Fraction(s_min) for R, H in proved.items() if R * BASIN_FACTOR ** 2 >= widest_R}
 
     def basin(R: float, lam: Fraction) -> dict[str, Any]:
-        rho_b = _float_out(Fraction(R) - Fraction(r_inf), up=False)
-        L = _float_out(lam * Fraction(rho_b) ** 2 / 2, up=False)
-        return {"region_radius": R.hex(), "basin_radius": rho_b, "lambda_min_lower": _float_out(lam, up=False),
+        rho_b = float_out(Fraction(R) - Fraction(r_inf), up=False)
+        L = float_out(lam * Fraction(rho_b) ** 2 / 2, up=False)
+        return {"region_radius": R.hex(), "basin_radius": rho_b, "lambda_min_lower": float_out(lam, up=False),
                 "escape_barrier_lower_bound": L}
 
     widest = basin(widest_R, lams[widest_R])
@@ -699,8 +640,8 @@ def _guarantees(balls: _Balls, act: Any, m: int, Kl: list[Any], HX: Any, rho: fl
     return {
         "theta_star": {"centre": [c.hex() for c in centre], "radius": r_inf.hex(),
                        "norm": "∞-norm: |θ* − centre|∞ ≤ radius (so |θ* − centre|₂ ≤ √(2m)·radius)"},
-        "E_star": {"ball": _ball_str(Es), "lower": _float_out(e_lo, up=False), "upper": _float_out(e_hi, up=True)},
-        "lambda_min_lower": _float_out(lam_X, up=False),
+        "E_star": {"ball": _ball_str(Es), "lower": float_out(e_lo, up=False), "upper": float_out(e_hi, up=True)},
+        "lambda_min_lower": float_out(lam_X, up=False),
         "lambda_min_region": "the Krawczyk box X = inputs.centre ± inputs.radius (it holds θ*)",
         "basin_radius": widest["basin_radius"],
         "escape_barrier_lower_bound": widest["escape_barrier_lower_bound"],

@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from basins.certification.rigorous import (BASIN_FACTOR, widen_radius, ETA, SigmaCells, accurate_dots, analytic_expression, column_norms_upper,
+from basins.certification.rigorous import (BASIN_FACTOR, widen_radius, ETA, float_out, SigmaCells, accurate_dots, analytic_expression, column_norms_upper,
                                            gamma, lambda_min_lower, matmul_error, nonneg_matmul_upper,
                                            nonneg_sum_lower, nonneg_sum_upper, rounding, two_prod, up)
 
@@ -47,6 +47,8 @@ def large_applies(case: Any, act: Any) -> str:
     """"" when the float path can certify this case, else why not."""
     if not case.model.scalar:
         return "the float path is for the paper's model (scalar inputs, no biases)"
+    if getattr(case, "y_exact", None) is not None:
+        return "the labels are stored beyond float64 (y_exact): the float path reads float64 data"
     if act.piecewise_linear is not None or not analytic_expression(act.expr):
         return "σ has piecewise nodes: the float path needs an analytic σ"
     return ""
@@ -517,15 +519,6 @@ GUARANTEES_METHOD_LARGE = (
     "from θ*, where ∇E = 0); every float rounded outward")
 
 
-def _fout(q: Fraction, up_: bool) -> float:
-    f = float(q)
-    if up_ and Fraction(f) < q:
-        f = math.nextafter(f, math.inf)
-    elif not up_ and Fraction(f) > q:
-        f = math.nextafter(f, -math.inf)
-    return f
-
-
 def _basin_guarantees(act: Any, net: FloatBallNet, ctr: CentreBalls, lam_mid: Fraction, lam_X: Fraction,
                       K_mid: np.ndarray, K_rad: np.ndarray, c: np.ndarray, rho: float, loss_within: Any
                       ) -> dict[str, Any]:
@@ -558,17 +551,17 @@ def _basin_guarantees(act: Any, net: FloatBallNet, ctr: CentreBalls, lam_mid: Fr
         return {}
 
     def basin(R: float, lam: Fraction) -> dict[str, Any]:
-        rho_b = _fout(Fraction(R) - Fraction(r_inf), False)
-        return {"region_radius": R.hex(), "basin_radius": rho_b, "lambda_min_lower": _fout(lam, False),
-                "escape_barrier_lower_bound": _fout(lam * Fraction(rho_b) ** 2 / 2, False)}
+        rho_b = float_out(Fraction(R) - Fraction(r_inf), False)
+        return {"region_radius": R.hex(), "basin_radius": rho_b, "lambda_min_lower": float_out(lam, False),
+                "escape_barrier_lower_bound": float_out(lam * Fraction(rho_b) ** 2 / 2, False)}
 
     widest = basin(widest_R, proved[widest_R])
     highest = basin(*max(proved.items(), key=lambda p: (p[1] * (Fraction(p[0]) - Fraction(r_inf)) ** 2, p[0])))
     return {
         "theta_star": {"centre": [float(a).hex() for a in K_mid], "radius": r_inf.hex(),
                        "norm": "∞-norm: |θ* − centre|∞ ≤ radius (so |θ* − centre|₂ ≤ √(2m)·radius)"},
-        "E_star": {"ball": _ball_text(*Es), "lower": _fout(Es[0], False), "upper": _fout(Es[1], True)},
-        "lambda_min_lower": _fout(lam_X, False),
+        "E_star": {"ball": _ball_text(*Es), "lower": float_out(Es[0], False), "upper": float_out(Es[1], True)},
+        "lambda_min_lower": float_out(lam_X, False),
         "lambda_min_region": "the Krawczyk box X = inputs.centre ± inputs.radius (it holds θ*)",
         "basin_radius": widest["basin_radius"],
         "escape_barrier_lower_bound": widest["escape_barrier_lower_bound"],

@@ -38,10 +38,15 @@ def format_case(case: Case) -> str:
             margin = c.get("margin")
             ms = f"margin {float(margin):.4g}" if isinstance(margin, (int, float)) else ""
             lines.append(f"    {safe(name):<12} {mark:<6} {ms:<18} {safe(c.get('what', ''))}")
+    prec = d.get("precision") or {}
+    if isinstance(prec, Mapping) and isinstance(prec.get("digits"), int):
+        data = "; y stored exactly (y_exact, " + f"{case.data_bits} bits)" if case.y_exact is not None else ""
+        lines.append(f"  precision  {prec['digits']} digits (smallest margin below float64's reach){data}")
     if "a" in d:
         lines.append(f"  a          {fmt_vec(d['a'], 6)}   ({safe(d.get('a rule', ''))})")
     if "M" in d:
-        lines.append(f"  y = ŷ − M a, M = {float(d['M']):g}:  y = {fmt_vec(case.y)}")
+        near = " (nearest floats)" if case.y_exact is not None else ""
+        lines.append(f"  y = ŷ − M a, M = {float(d['M']):g}:  y{near} = {fmt_vec(case.y)}")
     else:
         lines.append(f"  y          {fmt_vec(case.y)}")
     lines.append(f"  loss       E = {case.loss:.10g}")

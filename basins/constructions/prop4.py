@@ -41,6 +41,7 @@ import numpy as np
 import scipy.linalg
 import scipy.optimize
 
+from basins.io.dyadic import dyadic_bits, to_dyadic
 from basins.validate import data_x, positive, vector, width_below_samples
 from basins.activations import Activation, as_activation
 from basins.io.case import Case, Witness
@@ -377,12 +378,12 @@ def _witness(act: Activation, x: np.ndarray, y: np.ndarray, w: np.ndarray, an: _
     return w0, vw, ww, float(threshold), info
 
 
-#: When the searched point's data cannot be rounded to float64, this many further seeds are tried.
-SEED_RETRIES = 3
+#: On rounded data λ_min must exceed this × (Newton step)·λ_max (10 let atan 33/8 through, uncertifiable).
+HESSIAN_SAFETY = 100.0
 
-#: The default scale M of y = ŷ − M a, and the largest the construction raises it to on its own.
-DEFAULT_M = 100.0
-AUTO_M_MAX = 1e8
+SEED_RETRIES = 3     #: when the searched point's data cannot be rounded to float64, this many further seeds
+DEFAULT_M = 100.0    #: the default scale M of y = ŷ − M a
+AUTO_M_MAX = 1e8     #: the largest M the construction raises it to on its own
 
 
 def _raised_M(threshold: float) -> float | None:
@@ -485,8 +486,14 @@ def construct_prop4(
         retry = (f"seed {seed} found a point whose data rounded to float64 cannot carry its margins ({first}); "
                  f"seed {int(seed) + k} was used instead")
         return case.with_(details={**case.details, "seed retry": retry})
-    raise HypothesisFailed(f"{first} (seeds {int(seed) + 1}–{int(seed) + SEED_RETRIES} were tried too)",
-                           theorem=THEOREM, hypothesis="float64 data")
+    # no seed gives data float64 can carry: store y exactly at the construction's precision (SPEC §12)
+    try:
+        return _construct_prop4(activation, x, seed=seed, exact_data=True, **kwargs)
+    except HypothesisFailed as exc:
+        if exc.hypothesis != "float64 data":
+            raise
+    raise HypothesisFailed(f"{first} (seeds {int(seed) + 1}–{int(seed) + SEED_RETRIES} were tried too, and the "
+                           "data stored exactly did not help)", theorem=THEOREM, hypothesis="float64 data")
 
 
 def _construct_prop4(
@@ -500,6 +507,7 @@ def _construct_prop4(
     w0: float | None = None,
     seed: int = 0,
     trials: int = 64,
+    exact_data: bool = False,
 ) -> Case:
     """One attempt of :func:`construct_prop4` with this seed."""
     act = as_activation(activation)
@@ -581,16 +589,19 @@ def _construct_prop4(
     if not np.all(np.isfinite(y)):
         raise InvalidArgument(f"M={M!r} makes y overflow")
     check: dict[str, Any] | None = None
+    # y_data: the labels the case is about; exactly y = ŷ − M a at the construction's digits when stored exactly
+    exact = exact_data and precise is not None and small
+    y_data: Any = precise["y_mp"] if exact and precise is not None else y
     if small:
         dps_check = max(50, precise["dps"] if precise else 0)
-        check = check_point(act, x, y, v_out, w_arr, dps_check)
+        check = check_point(act, x, y_data, v_out, w_arr, dps_check)
         scale = 1.0 + float(np.linalg.norm(np.concatenate([v_out, w_arr])))
-        if (precise is not None or check["newton step"] > 1e-12 * scale) and w is None and v is None:
+        if not exact and (precise is not None or check["newton step"] > 1e-12 * scale) and w is None and v is None:
             # rounding y moved the critical point: re-solve for it on the stored data, then round it
             v_out, w_arr, check = resolve(act, x, y, v_out, w_arr, dps_check)
             yhat = v_out @ act.numpy(0)(np.outer(w_arr, x))
         lo, hi = check["hessian min eigenvalue"], check["hessian max eigenvalue"]
-        if 2 * m <= 40 and not lo > 10 * check["newton step"] * max(hi, 1.0):
+        if 2 * m <= 40 and not lo > HESSIAN_SAFETY * check["newton step"] * max(hi, 1.0):
             # rounding to float64 moves H by about (Newton step)·(third derivatives ≈ λ_max): it must stay PD
             raise HypothesisFailed(
                 f"{THEOREM}: the construction holds at {dps_check} digits, but not on the data rounded to float64: "
@@ -598,7 +609,7 @@ def _construct_prop4(
                 f"{check['newton step']:.3g}), because the smallest margin ({_smallest(margins):.3g}) is below "
                 "what float64 data can carry; try another seed or a smaller width",
                 theorem=THEOREM, hypothesis="float64 data")
-        loss = float(loss_mp(act, x, y, v_out, w_arr, dps_check))
+        loss = float(loss_mp(act, x, y_data, v_out, w_arr, dps_check))
     else:
         dps_check = 0
         loss = net_loss(act, x, y, v_out, w_arr)
@@ -606,10 +617,10 @@ def _construct_prop4(
         w0_used, vw, ww, threshold, w_info = _witness(act, x, y, w_arr, an, a, yhat, M, w0, precise)
     _require_c2(act, w0_used * x, "w_0 x_j")
     dps_w = max(dps_check, 50)
-    loss_mpf, wloss_mpf = witness_losses(act, x, y, (v_out, w_arr), (vw, ww), dps_w, mp=small)
+    loss_mpf, wloss_mpf = witness_losses(act, x, y_data, (v_out, w_arr), (vw, ww), dps_w, mp=small)
     w_info["witness rule"] = "w̃ = (w_0, w_2, ..., w_m), ṽ by least squares"
     if not wloss_mpf < loss_mpf * (1 - 1e-12):
-        found = lower_point(act, x, y, v_out, w_arr, loss_mpf, seed, dps_w, extra=[(vw, ww)])
+        found = lower_point(act, x, y_data, v_out, w_arr, loss_mpf, seed, dps_w, extra=[(vw, ww)])
         if found is not None:
             vw, ww, wloss_mpf = found
             w_info["witness rule"] = (
@@ -668,8 +679,20 @@ def _construct_prop4(
         details["rounded data check"] = {
             **check, "what": "at the stored (rounded) floats x, y, v, w: |∇E|, the Newton step |H⁻¹∇E| "
                              "(distance to the exact critical point) and the Hessian's extreme eigenvalues"}
+    y_exact = None
+    if exact and precise is not None:
+        y_exact = tuple(to_dyadic(t) for t in y_data)
+        details["precision"]["why"] = precise["why"].replace(" and y rounded to float64", "")
+        details["rounded data check"]["what"] = (
+            "at x, y_exact (the exact data) and the stored v, w: |∇E|, the Newton step |H⁻¹∇E| (distance to the "
+            "exact critical point) and the Hessian's extreme eigenvalues")
+        details["precision"]["data"] = (
+            f"y is stored exactly (y_exact: dyadic numbers of up to {max(dyadic_bits(t) for t in y_exact)} bits), "
+            f"y = ŷ − M a at {dps_check} digits: on y rounded to float64 the Hessian at the nearby critical point "
+            f"is not safely positive definite (no seed up to {seed + SEED_RETRIES} gave data float64 can carry); "
+            "y holds the nearest floats")
     return Case(
-        activation=act, x=tuple(x.tolist()), y=tuple(y.tolist()), v=tuple(v_out.tolist()),
+        activation=act, x=tuple(x.tolist()), y=tuple(float(t) for t in y_data), v=tuple(v_out.tolist()),
         w=tuple(w_arr.tolist()), theorem=THEOREM, loss=loss,
-        witness=Witness(tuple(vw.tolist()), tuple(ww.tolist()), wloss), details=details,
+        witness=Witness(tuple(vw.tolist()), tuple(ww.tolist()), wloss), details=details, y_exact=y_exact,
     )

@@ -306,6 +306,7 @@ def precise_construction(act: Activation, x: np.ndarray, w: np.ndarray, v: np.nd
             "signs": np.asarray(sgn, dtype=float),
             "v": vv,
             "y": np.array([float(t) for t in y_mp]),
+            "y_mp": y_mp,
             "margin1": float(margin1),
             "margin2": np.array([float(t) for t in margins2]),
             "margin_a": float(margin_a),
@@ -343,11 +344,17 @@ def resolve(act: Activation, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.
     return vr, wr, check
 
 
+def exact_values(y: Any) -> list:
+    """y as a list for the engine's mpmath context: mpf entries kept (exact), others as floats."""
+    return [t if isinstance(t, mpmath.mpf) else float(t) for t in y]
+
+
 def check_point(act: Activation, x: np.ndarray, y: np.ndarray, v: np.ndarray, w: np.ndarray, dps: int
                 ) -> dict[str, Any]:
-    """|∇E|, the Newton step |H⁻¹∇E| and the Hessian's extreme eigenvalues at (v, w), at ``dps`` digits."""
+    """|∇E|, the Newton step |H⁻¹∇E| and the Hessian's extreme eigenvalues at (v, w), at ``dps`` digits
+    (y may hold mpf values: they are used exactly)."""
     m = v.size
-    xs, ys = [float(t) for t in x], [float(t) for t in y]
+    xs, ys = [float(t) for t in x], exact_values(y)
     with mpmath.workdps(dps):
         g = gradient_mp(act, xs, ys, [float(t) for t in v], [float(t) for t in w], dps)
         H = hessian_mp(act, xs, ys, [float(t) for t in v], [float(t) for t in w], dps)
@@ -374,7 +381,8 @@ def lower_point(act: Activation, x: np.ndarray, y: np.ndarray, v: np.ndarray, w:
     """
     m = v.size
     s0, s1 = act.numpy(0), act.numpy(1)
-    xs, ys = [float(t) for t in x], [float(t) for t in y]
+    xs, ys = [float(t) for t in x], exact_values(y)
+    y = np.array([float(t) for t in y])
 
     def fun(theta: np.ndarray) -> tuple[float, np.ndarray]:
         vv, ww = theta[:m], theta[m:]

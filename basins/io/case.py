@@ -113,6 +113,11 @@ class Case:
         Whether each neuron has a bias (SPEC §11).
     output_bias : float or None
         The output bias c, or None when the model has none (SPEC §11).
+    y_exact : tuple of str or None
+        The labels y exactly, as dyadic texts (:mod:`basins.io.dyadic`), when
+        float64 cannot carry the construction (SPEC §12): then these are the
+        case's data, ``y`` holds their nearest floats (for display and float
+        code), and verification and certificates use these.  Paper's model only.
 
     A case with scalar x, w and neither bias is the paper's model and is written
     as "basins.case/1"; any other as "basins.case/2".
@@ -132,8 +137,14 @@ class Case:
     name: str = ""
     bias: bool = False
     output_bias: float | None = None
+    y_exact: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.y_exact is not None:
+            if _nested(self.x) or _nested(self.w) or self.bias or self.output_bias is not None:
+                raise ValueError("y_exact is supported for the paper's model only (scalar x, no biases)")
+            _check_y_exact(self.y_exact, self.y)
+            object.__setattr__(self, "y_exact", tuple(self.y_exact))
         if _nested(self.x) or _nested(self.w) or self.bias or self.output_bias is not None:
             object.__setattr__(self, "x", _rows(self.x))
             object.__setattr__(self, "w", _rows(self.w))
@@ -191,6 +202,22 @@ class Case:
     def N(self) -> int:
         return len(self.x)
 
+    @property
+    def data_bits(self) -> int:
+        """The precision of the labels y: 53 (float64), or the widest mantissa of ``y_exact``."""
+        from basins.io.dyadic import dyadic_bits
+
+        return 53 if self.y_exact is None else max(53, *(dyadic_bits(t) for t in self.y_exact))
+
+    def exact_y(self) -> list:
+        """y exactly, for multiprecision code: mpmath mpf values of ``y_exact`` (taken without rounding by
+        the engine's mpmath context), else the floats."""
+        if self.y_exact is None:
+            return [float(a) for a in self.y]
+        from basins.io.dyadic import dyadic_mpf
+
+        return [dyadic_mpf(t) for t in self.y_exact]
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(x, y, v, w) as float64 arrays."""
         return tuple(np.array(getattr(self, k), dtype=float) for k in _VECTORS)  # type: ignore[return-value]
@@ -226,6 +253,8 @@ class Case:
                 "loss": float(self.witness.loss).hex(),
             }
         d["exact"] = exact
+        if self.y_exact is not None:
+            d["y_exact"] = list(self.y_exact)
         d["details"] = _jsonable(self.details)
         d["verification"] = None if self.verification is None else _jsonable(self.verification)
         d["certificate"] = None if self.certificate is None else _jsonable(self.certificate)
@@ -312,10 +341,19 @@ class Case:
         if isinstance(details.get("conditions"), Mapping):   # typed margins: "inf" is the JSON of a float
             details["conditions"] = {k: {**c, "margin": _margin(c.get("margin"))} if isinstance(c, Mapping) else c
                                      for k, c in details["conditions"].items()}
+        y_exact = d.get("y_exact")
+        if y_exact is not None:
+            if not isinstance(y_exact, list):
+                raise CaseFormatError(f"{source}: y_exact must be a list of dyadic texts")
+            try:
+                _check_y_exact(y_exact, vec["y"])
+            except ValueError as exc:
+                raise CaseFormatError(f"{source}: y_exact: {exc}") from None
         return cls(
             activation=act, theorem=str(d["theorem"]), loss=loss, witness=witness,
             details=details, verification=d.get("verification"),
-            certificate=d.get("certificate"), name=str(d.get("name") or ""), **vec,
+            certificate=d.get("certificate"), name=str(d.get("name") or ""),
+            y_exact=None if y_exact is None else tuple(y_exact), **vec,
         )
 
     @classmethod
@@ -564,3 +602,15 @@ def _jsonable(obj: Any) -> Any:
     if obj is None or isinstance(obj, str):
         return obj
     return str(obj)
+
+
+def _check_y_exact(texts: Any, y: Any) -> None:
+    """y_exact must be N dyadic texts whose nearest floats are y (ValueError naming the entry)."""
+    from basins.io.dyadic import from_dyadic
+
+    if isinstance(texts, str) or len(texts) != len(y):
+        raise ValueError(f"y_exact has {len(texts)} entries but y has {len(y)}")
+    for i, (t, f) in enumerate(zip(texts, y)):
+        value = from_dyadic(t)            # ValueError for anything that is not a dyadic text
+        if float(value) != float(f):
+            raise ValueError(f"y_exact[{i}] = {t[:40]} rounds to {float(value)!r}, not to y[{i}] = {float(f)!r}")

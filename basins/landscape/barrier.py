@@ -58,6 +58,7 @@ from basins.landscape.records import PATH_SCHEMA, ArrayEq, PathResult, agrees, h
 from basins.model import engine
 from basins.model import network as net1
 from basins.verification.sampling import delta_losses, delta_losses_model
+from basins.validate import float_data
 
 _EPS = float(np.finfo(float).eps)
 
@@ -531,6 +532,7 @@ def search_path(case: Case, *, perturbation: float = 1e-4, seed: int = 0, images
         raise InvalidArgument(f"perturbation={perturbation!r} must be a positive finite number")
     if images < 3 or per_segment < 1:
         raise InvalidArgument(f"images={images!r} must be ≥ 3 and per_segment={per_segment!r} ≥ 1")
+    float_data(case, "the barrier search")
     act = case.activation
     model = case.model
     x, y, v, w = case.arrays()

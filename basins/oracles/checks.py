@@ -54,6 +54,7 @@ from basins.errors import InvalidArgument, VerificationFailed
 from basins.model.network import gradient as ref_gradient
 from basins.model.network import features, gradient_mp, hessian_mp, jacobian, loss_mp, output
 from basins.model.network import loss as ref_loss
+from basins.validate import float_data
 
 __all__ = [
     "NOT_APPLICABLE",
@@ -117,6 +118,7 @@ def is_kinked(case: Case) -> bool:
 
 
 def _arrays(case: Case) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    float_data(case, "an oracle check")
     return case.arrays()
 
 

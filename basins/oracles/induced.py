@@ -63,6 +63,7 @@ from basins.oracles.common import (
     paper_scales,
     require_differentiable,
 )
+from basins.validate import float_data
 
 __all__ = [
     "assert_value_identity",
@@ -381,6 +382,7 @@ def case_value_identity(case: Case, *, dps: int | None = None, rtol: float = DEF
     >>> case_value_identity(construct_prop4("softplus", (0.5, 1, 2, 3), width=1), dps=40).holds
     True
     """
+    float_data(case, "the induced-model identity")
     x, y, v, w = case.arrays()
     res = network_value_identity(case.activation, x, y, v, w, dps=dps, rtol=rtol, atol=atol,
                                  rank_tol=rank_tol, **case.engine_kwargs)

@@ -31,6 +31,7 @@ from basins.io.case import Case, load_case
 from basins.model import engine
 from basins.model.network import hessian, loss, losses_batch
 from basins.verification.sampling import delta_losses, delta_losses_model
+from basins.validate import float_data
 
 __all__ = ["PLANES", "Grid", "Surface", "loss_surface", "at_kink", "parameter_names"]
 
@@ -413,6 +414,7 @@ def loss_surface(case: Case | str | os.PathLike, *, plane: str | Sequence[Sequen
     """
     if not isinstance(case, Case):
         case = load_case(case)
+    float_data(case, "the loss-surface plot")
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or resolution < 11:
         raise InvalidArgument(f"resolution={resolution!r} must be an integer of at least 11")
     x, y, v, w = case.arrays()

@@ -19,6 +19,7 @@ import numpy as np
 
 from basins.errors import InvalidArgument
 from basins.io.case import Case, load_case
+from basins.validate import float_data
 
 __all__ = ["Problem", "PARAMETER_ORDER", "parameter_order", "model_formula", "resolve_case", "certified", "guarantees", "basin_radius",
            "theta_star", "witness_theta", "metadata"]
@@ -57,11 +58,11 @@ def model_formula(case: Case) -> str:
 
 def resolve_case(case: "Case | str | os.PathLike[str]") -> Case:
     """A :class:`Case` from a Case, a shipped case's name or a case file's path."""
-    if isinstance(case, Case):
-        return case
-    if not isinstance(case, (str, os.PathLike)):
+    if not isinstance(case, (Case, str, os.PathLike)):
         raise InvalidArgument(f"case={case!r} is neither a Case, a shipped case name nor a case file path")
-    return load_case(case)
+    out = case if isinstance(case, Case) else load_case(case)
+    float_data(out, "a problem for numpy, torch or jax")
+    return out
 
 
 def certified(case: Case) -> bool:

@@ -63,7 +63,9 @@ class Verification:
         return [c.name for c in self.checks if not c.passed]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "guarantee": GUARANTEE,
+        dps = self.figures.get("dps", 50) if isinstance(self.figures, Mapping) else 50
+        guarantee = GUARANTEE if dps == 50 else GUARANTEE.replace("50-digit", f"{dps}-digit")
+        return {"status": self.status, "guarantee": guarantee,
                 "checks": [c.to_dict() for c in self.checks], "figures": self.figures}
 
     @classmethod
@@ -107,7 +109,7 @@ def witness_check(case: Case, E: Any, dps: int, figures: dict[str, Any], *, larg
         rw = output(act, x, case.witness.v, case.witness.w, **kw) - y
         Ew = mpmath.mpf(math.fsum(rw * rw))
     else:
-        Ew = loss_mp(act, x, y, case.witness.v, case.witness.w, dps, **kw)
+        Ew = loss_mp(act, x, case.exact_y(), case.witness.v, case.witness.w, dps, **kw)
     figures["witness loss"] = mp_str(Ew)
     return Check("witness", bool(Ew < E), float(Ew),
                  f"E(witness) = {mp_str(Ew, 12)} < E = {mp_str(E, 12)}" if Ew < E else
@@ -131,12 +133,15 @@ def directions(samples: int, m: int, seed: int, extra: np.ndarray | None = None,
 
 
 def sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures: dict[str, Any],
-                   progress: Callable[[int, int], None] | None, *, kinds: str, dps: int = 50) -> Check:
+                   progress: Callable[[int, int], None] | None, *, kinds: str, dps: int = 50,
+                   exact_rows: int = 0) -> Check:
     """ΔE > 0 along every direction at every radius (cancellation-free kernel); figures per radius.
 
     Precision follows the data: a direction whose float64 ΔE is ≤ 0 (at most
     :data:`RECHECK_MAX` of them per radius) is evaluated again at ``dps`` digits, E(θ + δ) − E(θ) with
     the point and the step taken exactly; its float64 value is replaced when the digits decide its sign.
+    The last ``exact_rows`` directions are always evaluated at ``dps`` digits (a case whose data
+    float64 cannot carry: ``y_exact``).
     """
     x, y, v, w = case.arrays()
     m = v.size
@@ -149,9 +154,11 @@ def sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures
             de = delta_losses(case.activation, x, y, v, w, d[:, :m], d[:, m:])
         else:
             de = delta_losses_model(case.activation, x, y, v, w, d, **case.engine_kwargs)
+        for k in range(d.shape[0] - exact_rows, d.shape[0]):
+            de[k] = _delta_loss_mp(case, d[k], dps)
         bad = np.flatnonzero(~(de > 0))
         if 0 < bad.size <= RECHECK_MAX:
-            for k in bad:
+            for k in bad.tolist():
                 de[k] = _delta_loss_mp(case, d[k], dps)
             rechecked += int(bad.size)
         positive = bool(np.all(de > 0))
@@ -188,7 +195,7 @@ def _delta_loss_mp(case: Case, delta: np.ndarray, dps: int) -> float:
         v, rest = th[:m], th[m:m + n_w]
         w = rest if model.scalar else [rest[i * model.D:(i + 1) * model.D] for i in range(m)]
         kw: dict[str, Any] = {} if model.scalar else {"c": th[-1] if model.output_bias else None, "model": model}
-        return engine.loss(engine.MpmathContext(case.activation), list(case.x), list(case.y), v, w, **kw)
+        return engine.loss(engine.MpmathContext(case.activation), list(case.x), case.exact_y(), v, w, **kw)
 
     with mpmath.workdps(dps):
         th0 = [mpmath.mpf(float(a)) for a in theta]

@@ -90,11 +90,16 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     x, y, v, w = case.arrays()
     m = v.size
     kw = case.engine_kwargs            # c and the model of SPEC §11 ({} for the paper's)
+    if case.y_exact is not None:
+        # the data are stored beyond float64 (SPEC §12): multiprecision at their digits, and 20 more
+        dps = max(dps, math.ceil(case.data_bits * math.log10(2)) + 20)
+    y_mp = case.exact_y() if case.y_exact is not None else y
     theta = case.theta()
     checks: list[Check] = []
     figures: dict[str, Any] = {"dps": dps, "radii": list(map(float, radii)), "samples": samples, "seed": seed}
 
-    large = theta.size * theta.size * y.size > 4 * _MP_WORK_MAX
+    # float64 (balls) for large problems, except on labels stored beyond float64 (always at their digits)
+    large = theta.size * theta.size * y.size > 4 * _MP_WORK_MAX and case.y_exact is None
     prec = f"{dps} digits" if not large else f"float64 (m²N > {_MP_WORK_MAX:.0e})"
     figures["precision"] = prec
     g: Any
@@ -111,9 +116,9 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
         elif large:
             E, g, H = _float64_derivatives(act, x, y, v, w, **kw)
         else:
-            E = loss_mp(act, x, y, v, w, dps, **kw)
-            g = gradient_mp(act, x, y, v, w, dps, **kw)
-            H = hessian_mp(act, x, y, v, w, dps, **kw)
+            E = loss_mp(act, x, y_mp, v, w, dps, **kw)
+            g = gradient_mp(act, x, y_mp, v, w, dps, **kw)
+            H = hessian_mp(act, x, y_mp, v, w, dps, **kw)
         gnorm = mpmath.sqrt(mpmath.fsum(gi * gi for gi in g))
         figures["loss"] = mp_str(E)
         figures["gradient norm"] = float(gnorm)
@@ -146,10 +151,20 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
                             f"(a critical point this close; bound 1e-8·(1+|θ|) = {1e-8 * scale:.3g})"))
         checks.append(witness_check(case, E, dps, figures, large=large))
 
-    evecs = np.linalg.eigh(H if net is not None else hessian(act, x, y, v, w, **kw))[1]
+    if case.y_exact is not None and not large:
+        # float64 cannot see this Hessian's soft directions (nor its data): eigenvectors at dps digits
+        with mpmath.workdps(dps):
+            ev, Q = mpmath.eigsy(H)
+            order = sorted(range(theta.size), key=lambda k: ev[k])
+            evecs = np.array([[float(Q[i, k]) for k in order] for i in range(theta.size)])
+    else:
+        evecs = np.linalg.eigh(H if net is not None else hessian(act, x, y, v, w, **kw))[1]
     soft = evecs[:, : min(3, theta.size)].T
     dirs = directions(samples, m, seed, soft, n=theta.size)
-    check = sampling_check(case, dirs, radii, figures, progress, kinds="random, ±axes, ±3 softest", dps=dps)
+    # with exact data, the ±axes and ±softest directions are evaluated at dps digits (random ones in float64)
+    exact_rows = 2 * theta.size + 2 * soft.shape[0] if case.y_exact is not None else 0
+    check = sampling_check(case, dirs, radii, figures, progress, kinds="random, ±axes, ±3 softest", dps=dps,
+                           exact_rows=exact_rows)
     if not check.passed and case.model.scalar:
         check = _outside_basin(case, check, dirs, radii, figures)
     figures["half smallest eigenvalue"] = lam_min / 2
