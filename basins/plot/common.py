@@ -239,6 +239,23 @@ _MATH_TOKEN = re.compile(r"(?<![\w$\\])([A-Za-zλσθ]\([^()$]*[_^][^()$]*\)"
 _GREEK = {"λ": r"\lambda ", "σ": r"\sigma ", "θ": r"\theta "}
 
 
+def model_label(spec: Any) -> str:
+    """", inputs in R^d, hidden bias, output bias" for a record's ``model`` (SPEC §11), "" for the paper's model.
+
+    Examples
+    --------
+    >>> model_label({"input_dim": 3, "hidden_bias": True, "output_bias": False})
+    ', d = 3, hidden bias'
+    >>> model_label(None)
+    ''
+    """
+    if not isinstance(spec, Mapping):
+        return ""
+    parts = [f"d = {spec.get('input_dim', '?')}"] if spec.get("input_dim", 1) != 1 else []
+    parts += [name for key, name in (("hidden_bias", "hidden bias"), ("output_bias", "output bias")) if spec.get(key)]
+    return "".join(", " + p for p in parts)
+
+
 def mathify(text: str) -> str:
     """Wrap sub- and superscripted names (W_{H+1}, E(W^p), λ_k) in mathtext; text with '$' is left alone.
 

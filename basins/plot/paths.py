@@ -17,6 +17,7 @@ import numpy as np
 
 from basins.errors import CaseFormatError
 from basins.plot.common import (
+    model_label,
     POINT_COLOUR,
     Picture,
     axes_box,
@@ -137,6 +138,8 @@ def _draw(fig: Any, ax: Any, ax2: Any, data: Mapping[str, Any], lam: np.ndarray,
         head += f", widths {widths}"
     if acts:
         head += f", σ(t) = {acts[0] if len(set(map(str, acts))) == 1 else ', '.join(map(str, acts))}"
+    gen = data.get("generator")
+    head += model_label(gen.get("model") if isinstance(gen, Mapping) else None)
     theorem = data.get("theorem")
     fig.suptitle(mathify(head + (f" ({theorem})" if theorem else "")))
     xlabel = r"$\lambda$ (path parameter)" if kind in ("wide", "pyramid") else r"$\lambda$ (normalised arc length)"

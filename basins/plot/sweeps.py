@@ -15,6 +15,7 @@ import numpy as np
 
 from basins.errors import CaseFormatError
 from basins.plot.common import (
+    model_label,
     Picture,
     axes_box,
     check_dpi,
@@ -138,7 +139,7 @@ def plot_sweep(data: Mapping[str, Any], output: str | os.PathLike, *, dpi: int =
         marks: dict[str, tuple[float, float]] = {}
         try:
             act = data.get("activation", "?")
-            fig.suptitle(f"Transition width: σ(t) = {act}, N = {data.get('N', '?')}, "
+            fig.suptitle(f"Transition width: σ(t) = {act}, N = {data.get('N', '?')}{model_label(data.get('model'))}, "
                          f"{data.get('trials', '?')} data set(s) per width")
             for j, i in enumerate(order):
                 ax.axvspan(ms_a[j] - 0.5, ms_a[j] + 0.5, color=_PAPER_COLOURS[_paper_kind(paper[i])], zorder=0)
@@ -172,6 +173,8 @@ def plot_sweep(data: Mapping[str, Any], output: str | os.PathLike, *, dpi: int =
             ax.set_xlabel("width $m$")
             ax.set_ylabel("fraction with a verified basin")
             row = f"Table 1: {table1.get('class', '?')}: {table1.get('transition', '?')}"
+            if isinstance(data.get("model"), Mapping):      # SPEC §11: Table 1 speaks of the paper's model
+                row = "Table 1 is about scalar inputs without biases: here only Theorems 2 and 5 decide a width"
             consistent = data.get("consistent")
             ax.set_title(row + ("" if consistent is None else
                                 ("; consistent with the theorems" if consistent else "; INCONSISTENT with a theorem")),
