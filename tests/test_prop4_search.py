@@ -146,6 +146,11 @@ def test_a_zero_input_is_allowed_by_proposition_4():
     case = construct("atan(t)", theorem="prop4", width=2, x=x)
     assert 0.0 in case.x
     assert_bad_basin(case, SIGMAS["atan(t)"])
+    from basins import certify_case
+
+    record = certify_case(case).certificate["record"]["checks"]
+    theorem = next(c for c in record if c["field"] == "theorem")
+    assert theorem["passed"] and "without zero" not in theorem["detail"] and "zero entry" in theorem["detail"]
 
 
 def test_theorem_6_still_refuses_a_zero_input():

@@ -129,7 +129,10 @@ def theorem_hypotheses(case: Any, act: Any) -> tuple[bool, str]:
                 return False, "σ is piecewise linear: σ″ = 0, so condition 2 of Proposition 4 cannot hold"
             _validate.data_x(list(case.x), theorem=theorem)
             _validate.width_below_samples(m, n)
-            what = "σ not positively homogeneous nor piecewise linear; x without zero or repeated entries; m < N"
+            # Proposition 4 allows a zero entry (only Theorems 4 and 6 exclude it): say what this x is
+            xs = "x without zero or repeated entries" if all(float(a) != 0 for a in case.x) else \
+                "x without repeated entries (a zero entry, which Proposition 4 allows)"
+            what = f"σ not positively homogeneous nor piecewise linear; {xs}; m < N"
             if theorem == "Theorem 6":
                 from basins.constructions.theorem6 import check_theorem6
 
