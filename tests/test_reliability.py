@@ -207,6 +207,11 @@ def test_ctrl_c_while_the_libraries_load_is_one_line():
     finally:
         if proc.poll() is None:  # pragma: no cover
             os.killpg(proc.pid, signal.SIGKILL)
+    if proc.returncode == -signal.SIGINT:
+        # on a loaded machine the signal can arrive before Python installs its handler: the process is
+        # killed by SIGINT with no output at all (the shell reports status 130 too)
+        assert err == "", err
+        return
     assert proc.returncode == 130, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
 
