@@ -103,7 +103,7 @@ def test_threshold_of_one_family_does_not_refuse():
     assert Ew < E
 
 
-@pytest.mark.parametrize("act, n, m", [("atan(t)", 3, 1), ("sigmoid", 9, 4)])
+@pytest.mark.parametrize("act, n, m", [("atan(t)", 3, 1), pytest.param("sigmoid", 9, 4, marks=pytest.mark.slow)])
 def test_without_a_witness_at_M_100_the_default_M_is_raised(act, n, m):
     """Refused before ("M=100 is not above M_threshold"): M is a free scale of the construction, and
     when it is not given the construction raises it past the one-neuron family's threshold."""
@@ -281,7 +281,8 @@ def test_witness_losses_in_float64_agree_with_50_digits():
     assert (fast[1] < fast[0]) == (slow[1] < slow[0])
 
 
-@pytest.mark.parametrize("n, m", [(17, 3), (17, 4), (17, 6), (33, 4), (33, 6),
+@pytest.mark.parametrize("n, m", [(17, 3), (17, 4), (17, 6), pytest.param(33, 4, marks=pytest.mark.slow),
+                                  pytest.param(33, 6, marks=pytest.mark.slow),
                                   pytest.param(65, 4, marks=pytest.mark.slow),
                                   pytest.param(65, 6, marks=pytest.mark.slow)])
 def test_the_gelu_cases_the_issue_names_verify_and_certify(n, m):

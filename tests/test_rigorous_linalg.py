@@ -173,7 +173,7 @@ def test_weyl_proves_an_ill_conditioned_ball_matrix_the_ball_cholesky_cannot(rad
         assert low is None
 
 
-@pytest.mark.parametrize("n, m", [(9, 4), (17, 8)])
+@pytest.mark.parametrize("n, m", [(9, 4), pytest.param(17, 8, marks=pytest.mark.slow)])
 def test_ill_conditioned_tanh_cases_certify(n: int, m: int) -> None:
     """tanh 9/4 (λ_min ≈ 1.9e-7) failed at the first radius where Krawczyk contracts; tanh 17/8
     (λ_min ≈ 4.4e-10, λ_max ≈ 295) needs Weyl's bound. λ_min is checked at 60 digits."""
