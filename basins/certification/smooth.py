@@ -284,11 +284,11 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
         return checks, figures, choices
     centre = [float(a - s) for a, s in zip(theta0, step)]
     Cballs = None
-    if extended:   # ill-conditioned: one Newton step may leave the centre far from θ*; converge it
-        centre, C = _newton_refine(balls, m, centre, C)
-        # and precondition with the inverse of the midpoint Hessian at the working precision: float64's inverse
-        # is noise once cond(H) nears 1e16 (exact data: cond 4e19), and I − C·H(X) must contract
-        centre, Cballs = _newton_refine_balls(balls, m, list(theta0) if case.y_exact is not None else centre)
+    if extended:
+        # ill-conditioned: one Newton step may leave the centre far from θ*; converge it, and precondition with
+        # the inverse of the midpoint Hessian at the working precision: float64's inverse is noise once cond(H)
+        # nears 1e16 (exact data: cond 4e19), and I − C·H(X) must contract
+        centre, Cballs = _newton_refine(balls, m, list(theta0) if case.y_exact is not None else centre)
     offset = max(abs(a - c) for a, c in zip(theta0, centre))
     scale = 1.0 + max(abs(a) for a in theta0)
     exponents = ((radius_exponent,) if radius_exponent is not None else
@@ -430,7 +430,7 @@ def _smooth_engine(case: Case, act: Any, prec: int, radius_exponent: int | None,
     return checks, figures, choices
 
 
-def _newton_refine_balls(balls: _Balls, m: int, centre: list[float]) -> tuple[list[float], Any]:
+def _newton_refine(balls: _Balls, m: int, centre: list[float]) -> tuple[list[float], Any]:
     """Newton steps with the midpoint Hessian inverted at the working precision (python-flint), the centre
     rounded to float64 after each, until it stops moving; returns it and that inverse (exact midpoints), or
     None for the inverse when the midpoint Hessian is not invertible there."""
@@ -455,33 +455,6 @@ def _newton_refine_balls(balls: _Balls, m: int, centre: list[float]) -> tuple[li
             break
         centre = new
     return centre, Cb
-
-
-def _newton_refine(balls: _Balls, m: int, centre: list[float], C: np.ndarray) -> tuple[list[float], np.ndarray]:
-    """Up to 6 more Newton steps from the centre (gradient and Hessian in balls, midpoints solved in float64),
-    until the step is below the centre's float64 resolution; the centre stays a float vector."""
-    import flint
-
-    for _ in range(6):
-        c = [flint.arb(a) for a in centre]
-        g, H, _ = balls.gradient_hessian(c[:m], c[m:])
-        if not (_all_finite(g) and _all_finite(H)):
-            break
-        Hmid = np.array([[float(e.mid()) for e in row] for row in H.tolist()])
-        gmid = np.array([float(e.mid()) for e in g.entries()])
-        try:
-            step = np.linalg.solve(Hmid, gmid)
-            C_new = np.linalg.inv(Hmid)
-        except np.linalg.LinAlgError:
-            break
-        if not (np.all(np.isfinite(step)) and np.all(np.isfinite(C_new))):
-            break
-        new = [float(a - s) for a, s in zip(centre, step)]
-        C = C_new
-        if new == centre:
-            break
-        centre = new
-    return centre, C
 
 
 def _search(case: Case, act: Any, prec: int, radius_exponent: int | None,
