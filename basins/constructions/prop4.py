@@ -496,20 +496,11 @@ def construct_prop4(
                            "data stored exactly did not help)", theorem=THEOREM, hypothesis="float64 data")
 
 
-def _construct_prop4(
-    activation: Activation | str,
-    x: Sequence[float] | np.ndarray = (0.1, 2.0, 3.0),
-    *,
-    w: Sequence[float] | np.ndarray | None = None,
-    v: Sequence[float] | np.ndarray | None = None,
-    width: int | None = None,
-    M: float | None = None,
-    w0: float | None = None,
-    seed: int = 0,
-    trials: int = 64,
-    exact_data: bool = False,
-) -> Case:
-    """One attempt of :func:`construct_prop4` with this seed."""
+def _construct_prop4(activation: Activation | str, x: Sequence[float] | np.ndarray, *,
+                     w: Sequence[float] | np.ndarray | None, v: Sequence[float] | np.ndarray | None,
+                     width: int | None, M: float | None, w0: float | None, seed: int, trials: int,
+                     exact_data: bool = False) -> Case:
+    """One attempt of :func:`construct_prop4` with this seed (the caller's arguments, no defaults of its own)."""
     act = as_activation(activation)
     x = data_x(x, theorem=THEOREM)  # finite, distinct; a zero entry is allowed (SPEC §2 has no x ≠ 0)
     auto_M = M is None
