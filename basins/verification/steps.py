@@ -144,6 +144,7 @@ def sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures
     float64 cannot carry: ``y_exact``).
     """
     x, y, v, w = case.arrays()
+    y_exact = case.exact_y()          # the labels for the multiprecision re-evaluations (read once)
     m = v.size
     per_radius = []
     all_positive = True
@@ -155,11 +156,11 @@ def sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures
         else:
             de = delta_losses_model(case.activation, x, y, v, w, d, **case.engine_kwargs)
         for k in range(d.shape[0] - exact_rows, d.shape[0]):
-            de[k] = _delta_loss_mp(case, d[k], dps)
+            de[k] = _delta_loss_mp(case, y_exact, d[k], dps)
         bad = np.flatnonzero(~(de > 0))
         if 0 < bad.size <= RECHECK_MAX:
             for k in bad.tolist():
-                de[k] = _delta_loss_mp(case, d[k], dps)
+                de[k] = _delta_loss_mp(case, y_exact, d[k], dps)
             rechecked += int(bad.size)
         positive = bool(np.all(de > 0))
         all_positive &= positive
@@ -183,7 +184,7 @@ def sampling_check(case: Case, dirs: np.ndarray, radii: Sequence[float], figures
 RECHECK_MAX = 16
 
 
-def _delta_loss_mp(case: Case, delta: np.ndarray, dps: int) -> float:
+def _delta_loss_mp(case: Case, y_exact: list, delta: np.ndarray, dps: int) -> float:
     """E(θ + δ) − E(θ) at ``dps`` digits (θ and δ exact binary floats); nan when the digits do not decide its sign."""
     from basins.model import engine
 
@@ -195,7 +196,7 @@ def _delta_loss_mp(case: Case, delta: np.ndarray, dps: int) -> float:
         v, rest = th[:m], th[m:m + n_w]
         w = rest if model.scalar else [rest[i * model.D:(i + 1) * model.D] for i in range(m)]
         kw: dict[str, Any] = {} if model.scalar else {"c": th[-1] if model.output_bias else None, "model": model}
-        return engine.loss(engine.MpmathContext(case.activation), list(case.x), case.exact_y(), v, w, **kw)
+        return engine.loss(engine.MpmathContext(case.activation), list(case.x), y_exact, v, w, **kw)
 
     with mpmath.workdps(dps):
         th0 = [mpmath.mpf(float(a)) for a in theta]

@@ -93,7 +93,7 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
     if case.y_exact is not None:
         # the data are stored beyond float64 (SPEC §12): multiprecision at their digits, and 20 more
         dps = max(dps, math.ceil(case.data_bits * math.log10(2)) + 20)
-    y_mp = case.exact_y() if case.y_exact is not None else y
+    y_mp = case.exact_y()
     theta = case.theta()
     checks: list[Check] = []
     figures: dict[str, Any] = {"dps": dps, "radii": list(map(float, radii)), "samples": samples, "seed": seed}
@@ -151,7 +151,7 @@ def verify_case(case: Case, *, radii: Sequence[float] = DEFAULT_RADII, samples: 
                             f"(a critical point this close; bound 1e-8·(1+|θ|) = {1e-8 * scale:.3g})"))
         checks.append(witness_check(case, E, dps, figures, large=large))
 
-    if case.y_exact is not None and not large:
+    if case.y_exact is not None:          # (never large: see above)
         # float64 cannot see this Hessian's soft directions (nor its data): eigenvectors at dps digits
         with mpmath.workdps(dps):
             ev, Q = mpmath.eigsy(H)
