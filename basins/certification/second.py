@@ -73,7 +73,7 @@ import numpy as np
 
 from basins.certification.second_ad import (NotSmooth, Smoothness, compile_sigma, finite, frac, interval, iv,
                                             iv_dps, sigma_jet)
-from basins.certification.second_pl import reverify_pl
+from basins.certification.second_pl import dyadic_parts, reverify_pl
 from basins.errors import InvalidArgument, VerificationFailed
 from basins.io.case import Case
 from basins.validate import proof_inputs
@@ -461,11 +461,9 @@ def _general(case: Case) -> bool:
 
 def _exact_mpf(text: str) -> Any:
     """A dyadic text n·2^e ("[-]0x<hex>p<e>", :mod:`basins.io.dyadic`) as an mpf at full precision (exact)."""
-    sign, rest = (-1, text[1:]) if text.startswith("-") else (1, text)
-    digits, exp = rest[2:].split("p")
-    man = sign * int(digits, 16)
+    man, exp = dyadic_parts(text)
     with mpmath.workprec(max(53, abs(man).bit_length() + 8)):
-        return mpmath.mpf((man, int(exp)))
+        return mpmath.mpf((man, exp))
 
 
 def _scalar_form(case: Case) -> Case:

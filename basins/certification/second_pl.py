@@ -27,7 +27,7 @@ from basins.errors import InvalidArgument
 from basins.io.case import Case
 from basins.validate import proof_inputs
 
-__all__ = ["reverify_pl"]
+__all__ = ["reverify_pl", "dyadic_parts"]
 
 CERTIFIED = "certified"
 REJECTED = "rejected"
@@ -161,8 +161,15 @@ def reverify_pl(case: Case) -> tuple[str, str, tuple[tuple[str, bool, str], ...]
     return method, CERTIFIED if ok else REJECTED, tuple(checks)
 
 
-def _dyadic(text: str) -> Fraction:
-    """A dyadic text n·2^e ("[-]0x<hex>p<e>") as an exact rational (read here, independently)."""
+def dyadic_parts(text: str) -> tuple[int, int]:
+    """(n, e) of a dyadic text n·2^e ("[-]0x<hex>p<e>"), read here for the second verifier, independently of
+    :mod:`basins.io.dyadic` (the case reader has checked the texts)."""
     sign, rest = (-1, text[1:]) if text.startswith("-") else (1, text)
     digits, exp = rest[2:].split("p")
-    return sign * Fraction(int(digits, 16)) * Fraction(2) ** int(exp)
+    return sign * int(digits, 16), int(exp)
+
+
+def _dyadic(text: str) -> Fraction:
+    """A dyadic text as an exact rational."""
+    man, exp = dyadic_parts(text)
+    return Fraction(man) * Fraction(2) ** exp
